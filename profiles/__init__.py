@@ -1,0 +1,1 @@
+"""Shared kernel: the declarative base, workers and enterprises (portraits and rankings later)."""

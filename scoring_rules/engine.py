@@ -303,7 +303,7 @@ def _stage_results(ruleset, sheet, criterion_marks, deducted) -> tuple[list[Stag
         if elapsed is not None and elapsed > stage.time_limit_s:
             overrun = math.ceil((elapsed - stage.time_limit_s) / stage.overrun_step_s) * stage.overrun_deduct
         raw = sum((criterion_marks[c.code] for c in ruleset.criteria if c.stage == stage.code), ZERO)
-        score = max(ZERO, raw - deducted.get(stage.code, ZERO) - overrun)
+        score = max(raw - deducted.get(stage.code, ZERO) - overrun, ZERO)
         if run is None:
             status = "not_started"
         elif not run.finished:
@@ -319,16 +319,26 @@ def _stage_results(ruleset, sheet, criterion_marks, deducted) -> tuple[list[Stag
 
 def score_sheet(ruleset: RuleSet, sheet: Sheet) -> SheetResult:
     """Score a whole sheet; raise ``MarkError`` for the first input an aspect cannot take."""
-    aspect_results: dict[str, AspectResult] = {}
+    return assemble(ruleset, sheet, score_aspects(ruleset, sheet))
+
+
+def score_aspects(ruleset: RuleSet, sheet: Sheet) -> dict[str, AspectResult]:
+    """Score every aspect on its own, before stages lock any (the cacheable part of a sheet)."""
     for code in sheet.aspects:
         if code not in ruleset.aspects:
             raise MarkError(code, "is not an aspect of this rule set")
-    for code, aspect in ruleset.aspects.items():
-        aspect_results[code] = score_aspect(ruleset, aspect, sheet.aspects.get(code), sheet.overrides.get(code))
-    return _assemble(ruleset, sheet, aspect_results)
+    return {
+        code: score_aspect(ruleset, aspect, sheet.aspects.get(code), sheet.overrides.get(code))
+        for code, aspect in ruleset.aspects.items()
+    }
 
 
-def _assemble(ruleset: RuleSet, sheet: Sheet, aspect_results: dict[str, AspectResult]) -> SheetResult:
+def assemble(ruleset: RuleSet, sheet: Sheet, aspect_results: dict[str, AspectResult]) -> SheetResult:
+    """Combine per-aspect results into the sheet's result: sums, stages, deductions, rank key.
+
+    ``aspect_results`` is not modified, so a caller may keep it and rescore one aspect later.
+    """
+    aspect_results = dict(aspect_results)
     rounding = ruleset.rounding
     zero = Decimal(0).scaleb(-rounding.aspect_places)  # "0.00": sums show the places they carry
     criterion_marks: dict[str, Decimal] = {}

@@ -1,0 +1,189 @@
+"""The append-only, hash-chained event log of a contest.
+
+Appends are serialised per contest by the database: the first statement of an append is an
+``UPDATE`` of the contest row, which holds PostgreSQL's row lock (and SQLite's write lock)
+until the transaction ends. The sequence number and previous hash are read under that lock,
+so several server processes can append to one contest and the chain stays linear.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Iterable, Iterator
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from profiles.db import utcnow
+
+from .errors import ContestNotFound
+from .models import GENESIS_HASH, Contest, ContestEvent
+
+KINDS = frozenset({
+    "contest_started", "mark_recorded", "mark_corrected", "item_answered", "deduction_applied",
+    "stage_started", "stage_cleared", "stage_failed", "panel_spread_breached",
+    "panel_spread_resolved", "signed_off",
+})
+
+
+@dataclass(frozen=True)
+class LoggedEvent:
+    """An event as projections see it: plain data, whether it came from the ORM or a bulk read."""
+
+    seq: int
+    kind: str
+    contestant_id: int | None
+    aspect_code: str | None
+    actor: str
+    payload: dict
+    recorded_at: datetime
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    """An event a service wants appended; the log gives it its number and hash."""
+
+    kind: str
+    payload: dict
+    contestant_id: int | None = None
+    aspect_code: str | None = None
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"cannot store {type(value).__name__} in an event")
+
+
+def canonical_json(payload: dict) -> str:
+    return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_json_default)
+
+
+def event_hash(prev_hash: str, contest_id: int, seq: int, kind: str, contestant_id: int | None,
+               aspect_code: str | None, actor: str, payload: str, command_key: str, command_index: int,
+               recorded_at: datetime) -> str:
+    """Return the SHA-256 that chains an event to ``prev_hash``; every stored field is covered."""
+    parts = [prev_hash, str(contest_id), str(seq), kind, "" if contestant_id is None else str(contestant_id),
+             aspect_code or "", actor, payload, command_key, str(command_index),
+             recorded_at.isoformat(timespec="microseconds")]
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+def to_logged(row: ContestEvent) -> LoggedEvent:
+    return LoggedEvent(row.seq, row.kind, row.contestant_id, row.aspect_code, row.actor,
+                       json.loads(row.payload), row.recorded_at)
+
+
+def find_command(session: Session, contest_id: int, command_key: str) -> list[ContestEvent]:
+    """Return the events an earlier command with this key appended (empty if none)."""
+    return list(session.scalars(
+        select(ContestEvent)
+        .where(ContestEvent.contest_id == contest_id, ContestEvent.command_key == command_key)
+        .order_by(ContestEvent.seq)
+    ))
+
+
+def lock_head(session: Session, contest_id: int) -> tuple[int, str]:
+    """Lock the contest's log head for this transaction; return ``(last_seq, last_hash)``."""
+    row = session.execute(
+        update(Contest).where(Contest.id == contest_id)
+        .values(last_seq=Contest.last_seq)
+        .returning(Contest.last_seq, Contest.last_hash)
+        .execution_options(synchronize_session=False)
+    ).first()
+    if row is None:
+        raise ContestNotFound(contest_id)
+    return row.last_seq, row.last_hash
+
+
+def append(session: Session, contest_id: int, new_events: Iterable[NewEvent], *, actor: str,
+           command_key: str, head: tuple[int, str]) -> list[ContestEvent]:
+    """Append events after ``head`` (from ``lock_head`` in this transaction); return the rows.
+
+    The caller must have checked ``find_command`` under the same lock, so a retried command is
+    never appended twice; the unique constraint on ``command_key`` is the last guard.
+    """
+    last_seq, last_hash = head
+    rows = []
+    recorded_at = utcnow()
+    for index, new in enumerate(new_events):
+        if new.kind not in KINDS:
+            raise ValueError(f"unknown event kind {new.kind!r}")
+        payload = canonical_json(new.payload)
+        seq = last_seq + 1
+        digest = event_hash(last_hash, contest_id, seq, new.kind, new.contestant_id, new.aspect_code, actor,
+                            payload, command_key, index, recorded_at)
+        row = ContestEvent(contest_id=contest_id, seq=seq, kind=new.kind, contestant_id=new.contestant_id,
+                           aspect_code=new.aspect_code, actor=actor, payload=payload, command_key=command_key,
+                           command_index=index, recorded_at=recorded_at, prev_hash=last_hash, hash=digest)
+        session.add(row)
+        rows.append(row)
+        last_seq, last_hash = seq, digest
+    if rows:
+        session.execute(
+            update(Contest).where(Contest.id == contest_id)
+            .values(last_seq=last_seq, last_hash=last_hash)
+            .execution_options(synchronize_session=False)
+        )
+        session.flush()
+        contest = session.get(Contest, contest_id)
+        if contest is not None:
+            session.expire(contest, ["last_seq", "last_hash"])
+    return rows
+
+
+def iter_events(session: Session, contest_id: int, after_seq: int = 0, batch: int = 5000) -> Iterator[LoggedEvent]:
+    """Yield a contest's events after ``after_seq`` in order, reading plain rows in batches."""
+    columns = (ContestEvent.seq, ContestEvent.kind, ContestEvent.contestant_id, ContestEvent.aspect_code,
+               ContestEvent.actor, ContestEvent.payload, ContestEvent.recorded_at)
+    loads = json.loads
+    while True:
+        rows = session.execute(
+            select(*columns).where(ContestEvent.contest_id == contest_id, ContestEvent.seq > after_seq)
+            .order_by(ContestEvent.seq).limit(batch)
+        ).all()
+        for seq, kind, contestant_id, aspect_code, actor, payload, recorded_at in rows:
+            yield LoggedEvent(seq, kind, contestant_id, aspect_code, actor, loads(payload), recorded_at)
+        if len(rows) < batch:
+            return
+        after_seq = rows[-1][0]
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    contest_id: int
+    events: int
+    ok: bool
+    problems: tuple[str, ...]
+
+
+def verify_chain(session: Session, contest_id: int) -> ChainReport:
+    """Recompute every hash of a contest's log; report gaps, broken links and altered rows."""
+    contest = session.get(Contest, contest_id)
+    if contest is None:
+        raise ContestNotFound(contest_id)
+    problems: list[str] = []
+    expected_prev, expected_seq, count = GENESIS_HASH, 1, 0
+    rows = session.scalars(
+        select(ContestEvent).where(ContestEvent.contest_id == contest_id).order_by(ContestEvent.seq)
+    )
+    for row in rows:
+        count += 1
+        if row.seq != expected_seq:
+            problems.append(f"seq {expected_seq}: missing (next stored is {row.seq})")
+        if row.prev_hash != expected_prev:
+            problems.append(f"seq {row.seq}: prev_hash does not match the hash of the event before")
+        recomputed = event_hash(row.prev_hash, row.contest_id, row.seq, row.kind, row.contestant_id,
+                                row.aspect_code, row.actor, row.payload, row.command_key, row.command_index,
+                                row.recorded_at)
+        if recomputed != row.hash:
+            problems.append(f"seq {row.seq}: content does not match its hash (altered after it was written)")
+        expected_prev, expected_seq = row.hash, row.seq + 1
+    if contest.last_seq != expected_seq - 1 or contest.last_hash != expected_prev:
+        problems.append(f"log head says seq {contest.last_seq}, the log ends at {expected_seq - 1}"
+                        " (events removed from the end, or head altered)")
+    return ChainReport(contest_id, count, not problems, tuple(problems))

@@ -1,0 +1,70 @@
+"""Keep each contest's projection current by tailing its log in the database.
+
+A process holds projections only as a cache: ``current`` reads the events after the last one
+it applied, so every server process converges on the same boards from the same log, whoever
+appended the events.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from . import eventlog
+from .errors import ContestNotFound
+from .models import Contest, Contestant
+from .projections import ContestProjection, Entry
+from .setup import ruleset_of
+
+
+def load_entries(session: Session, contest_id: int, ids: set[int] | None = None) -> list[Entry]:
+    query = select(Contestant.id, Contestant.site_id).where(Contestant.contest_id == contest_id)
+    if ids is not None:
+        query = query.where(Contestant.id.in_(ids))
+    return [Entry(ident, site) for ident, site in session.execute(query.order_by(Contestant.id))]
+
+
+def rebuild(session: Session, contest_id: int) -> ContestProjection:
+    """Build a contest's projection from its whole log."""
+    contest = session.get(Contest, contest_id)
+    if contest is None:
+        raise ContestNotFound(contest_id)
+    return ContestProjection.rebuild(ruleset_of(contest), load_entries(session, contest_id),
+                                     eventlog.iter_events(session, contest_id))
+
+
+class ProjectionCache:
+    """Per-process cache of projections, each brought up to date from the log on every read."""
+
+    def __init__(self):
+        self._projections: dict[tuple[int, str], ContestProjection] = {}
+        self._lock = threading.Lock()
+
+    def current(self, session: Session, contest_id: int) -> ContestProjection:
+        contest = session.get(Contest, contest_id)
+        if contest is None:
+            raise ContestNotFound(contest_id)
+        # Keyed by rule-set digest too: a draft contest whose rule set changed starts afresh.
+        key = (contest_id, contest.rule_set_version.digest)
+        with self._lock:
+            projection = self._projections.get(key)
+            if projection is None:
+                projection = self._projections[key] = rebuild(session, contest_id)
+                return projection
+            new_events = list(eventlog.iter_events(session, contest_id, after_seq=projection.seq))
+            # Late registrations: ids only grow, so a newest id we do not know means new entries.
+            newest_id = session.scalar(select(func.max(Contestant.id)).where(Contestant.contest_id == contest_id))
+            if newest_id is not None and newest_id not in projection.entries:
+                known = set(projection.entries)
+                for entry in load_entries(session, contest_id):
+                    if entry.contestant_id not in known:
+                        projection.add_entry(entry)
+            for event in new_events:
+                projection.apply(event)
+            return projection
+
+    def clear(self) -> None:
+        with self._lock:
+            self._projections.clear()

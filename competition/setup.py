@@ -1,0 +1,174 @@
+"""Services that set a contest up: rule set, sites, roster, referees, panels, start.
+
+Services take a session, flush, never commit; the caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from profiles.db import utcnow
+from profiles.models import Worker
+from scoring_rules import RuleSet, load_ruleset, ruleset_digest
+from scoring_rules.model import JudgementAspect
+
+from . import eventlog
+from .errors import ConflictOfInterest, ContestError, InvalidState, NotFound
+from .models import Contest, ContestEvent, Contestant, Panel, PanelMember, Referee, RuleSetVersion, Site, Stage
+
+_RULESETS: dict[str, RuleSet] = {}
+
+
+def ruleset_of(contest: Contest) -> RuleSet:
+    """Return the compiled rule set of a contest; compiled once per digest (versions are immutable)."""
+    version = contest.rule_set_version
+    ruleset = _RULESETS.get(version.digest)
+    if ruleset is None:
+        ruleset = _RULESETS[version.digest] = load_ruleset(version.source, source=f"{version.code}@{version.version}")
+    return ruleset
+
+
+def store_ruleset(session: Session, text: str) -> RuleSetVersion:
+    """Validate a rule-set text and store it once (by digest); raise ``RuleSetError`` if invalid."""
+    ruleset = load_ruleset(text)
+    digest = ruleset_digest(text)
+    existing = session.scalar(select(RuleSetVersion).where(RuleSetVersion.digest == digest))
+    if existing is not None:
+        return existing
+    version = RuleSetVersion(code=ruleset.code, version=ruleset.version, name=ruleset.name, source=text,
+                             digest=digest)
+    session.add(version)
+    session.flush()
+    return version
+
+
+def create_contest(session: Session, *, code: str, name: str, ruleset_text: str) -> Contest:
+    """Create a draft contest scored by this rule set, with its stages copied from the rule set."""
+    if session.scalar(select(Contest.id).where(Contest.code == code)) is not None:
+        raise ContestError(f"a contest with code {code!r} already exists", field="code")
+    version = store_ruleset(session, ruleset_text)
+    contest = Contest(code=code, name=name, rule_set_version=version)
+    session.add(contest)
+    session.flush()
+    _copy_stages(session, contest)
+    return contest
+
+
+def replace_ruleset(session: Session, contest: Contest, ruleset_text: str) -> Contest:
+    """Change a draft contest's rule set; refused once the contest has started (it is frozen)."""
+    if contest.status != "draft":
+        raise InvalidState(f"contest {contest.code} has started: its rule set is frozen")
+    contest.rule_set_version = store_ruleset(session, ruleset_text)
+    for stage in list(contest.stages):
+        session.delete(stage)
+    session.flush()
+    session.expire(contest, ["stages"])
+    _copy_stages(session, contest)
+    return contest
+
+
+def _copy_stages(session: Session, contest: Contest) -> None:
+    for position, stage in enumerate(ruleset_of(contest).stages):
+        session.add(Stage(contest_id=contest.id, code=stage.code, name=stage.name, position=position,
+                          time_limit_s=stage.time_limit_s))
+    session.flush()
+
+
+def add_site(session: Session, contest: Contest, *, code: str, name: str, city: str = "") -> Site:
+    if session.scalar(select(Site.id).where(Site.contest_id == contest.id, Site.code == code)) is not None:
+        raise ContestError(f"site {code!r} already exists in {contest.code}", field="code")
+    site = Site(contest_id=contest.id, code=code, name=name, city=city)
+    session.add(site)
+    session.flush()
+    return site
+
+
+def register_contestant(session: Session, contest: Contest, *, worker: Worker, site: Site, ticket_no: str,
+                        station: str = "") -> Contestant:
+    """Enter a worker at a site; their enterprise is recorded as of today for conflict checks."""
+    if site.contest_id != contest.id:
+        raise ContestError(f"site {site.code} is not a site of {contest.code}", field="site")
+    if contest.status in ("ended", "finalized"):
+        raise InvalidState(f"contest {contest.code} is {contest.status}: the roster is closed")
+    taken = session.scalar(select(Contestant.id).where(Contestant.contest_id == contest.id,
+                                                       Contestant.ticket_no == ticket_no))
+    if taken is not None:
+        raise ContestError(f"ticket number {ticket_no} is already used in {contest.code}", field="ticket_no")
+    contestant = Contestant(contest_id=contest.id, worker_id=worker.id, enterprise_id=worker.enterprise_id,
+                            site_id=site.id, station=station, ticket_no=ticket_no)
+    session.add(contestant)
+    session.flush()
+    return contestant
+
+
+def add_referee(session: Session, contest: Contest, *, code: str, name: str, enterprise_id: int | None,
+                site: Site | None, is_chief: bool = False) -> Referee:
+    if not is_chief and site is None:
+        raise ContestError("a referee who is not the chief referee works at a site", field="site")
+    referee = Referee(contest_id=contest.id, code=code, name=name, enterprise_id=enterprise_id,
+                      site_id=None if is_chief else site.id, is_chief=is_chief)
+    session.add(referee)
+    session.flush()
+    return referee
+
+
+def assign_panel(session: Session, contest: Contest, *, site: Site, aspect_code: str,
+                 referees: list[Referee]) -> Panel:
+    """Set the referees who mark one aspect at one site, in seat order.
+
+    Refused when a referee works elsewhere, when a judgement panel would exceed the rule set's
+    panel size, or when a referee's enterprise has a contestant at this site (回避: nobody
+    marks a colleague).
+    """
+    ruleset = ruleset_of(contest)
+    if aspect_code not in ruleset.aspects:
+        raise NotFound(f"{aspect_code!r} is not an aspect of {ruleset.code}", field="aspect_code")
+    aspect = ruleset.aspects[aspect_code]
+    if isinstance(aspect, JudgementAspect) and len(referees) > aspect.panel_size:
+        raise ContestError(f"{aspect_code} is judged by a panel of {aspect.panel_size}, not {len(referees)}",
+                           field="referees")
+    for referee in referees:
+        if referee.contest_id != contest.id or referee.site_id != site.id:
+            raise ContestError(f"referee {referee.code} does not work at site {site.code}", field="referees")
+        if referee.enterprise_id is not None:
+            colleague = session.scalar(select(Contestant).where(
+                Contestant.contest_id == contest.id, Contestant.site_id == site.id,
+                Contestant.enterprise_id == referee.enterprise_id).limit(1))
+            if colleague is not None:
+                raise ConflictOfInterest(
+                    f"referee {referee.code} is from the same enterprise as contestant {colleague.ticket_no} "
+                    f"at site {site.code}", field="referees")
+    panel = session.scalar(select(Panel).where(Panel.contest_id == contest.id, Panel.site_id == site.id,
+                                               Panel.aspect_code == aspect_code))
+    if panel is None:
+        panel = Panel(contest_id=contest.id, site_id=site.id, aspect_code=aspect_code)
+        session.add(panel)
+        session.flush()
+    for member in list(panel.members):
+        session.delete(member)
+    session.flush()
+    for seat, referee in enumerate(referees, start=1):
+        session.add(PanelMember(panel_id=panel.id, referee_id=referee.id, seat=seat))
+    session.flush()
+    session.expire(panel, ["members"])
+    return panel
+
+
+def start_contest(session: Session, contest: Contest, *, actor: str, command_key: str) -> list[ContestEvent]:
+    """Start a draft contest at every site; its rule set is frozen from here on."""
+    head = eventlog.lock_head(session, contest.id)
+    done = eventlog.find_command(session, contest.id, command_key)
+    if done:
+        return done
+    session.refresh(contest, ["status"])
+    if contest.status != "draft":
+        raise InvalidState(f"contest {contest.code} is already {contest.status}")
+    if not contest.sites:
+        raise InvalidState(f"contest {contest.code} has no sites")
+    contest.status = "running"
+    contest.started_at = utcnow()
+    version = contest.rule_set_version
+    return eventlog.append(session, contest.id, [eventlog.NewEvent("contest_started", {
+        "ruleset": version.code, "version": version.version, "digest": version.digest})],
+        actor=actor, command_key=command_key, head=head)
