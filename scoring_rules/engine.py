@@ -102,6 +102,7 @@ class SheetResult:
     flags: tuple[str, ...]
     stages_cleared: int
     clear_time_s: int
+    composite: Decimal
     rank_key: tuple
 
     def as_json(self) -> dict:
@@ -111,6 +112,7 @@ class SheetResult:
             "complete": self.complete,
             "disqualified": self.disqualified,
             "deductions": str(self.deductions),
+            "composite": str(self.composite),
             "dimensions": {
                 code: {"marks": str(d.marks), "max": str(d.max), "percent": str(d.percent)}
                 for code, d in self.dimensions.items()
@@ -217,9 +219,14 @@ def _measurement(aspect: MeasurementAspect, raw: Any) -> Decimal:
     return max(ZERO, aspect.max - steps * aspect.deduct)
 
 
-def _labels(code: str, raw: Any) -> set[str]:
+def _labels(aspect: ObjectiveAspect, raw: Any) -> set[str]:
+    code = aspect.code
     if isinstance(raw, str):
-        raw = [part for part in raw.replace(",", " ").split()] if len(raw) != 1 else [raw]
+        parts = raw.replace(",", " ").replace("，", " ").replace("、", " ").split()
+        single_letters = all(len(o.split(".", 1)[0].strip()) == 1 for o in aspect.options)
+        if len(parts) == 1 and single_letters:
+            parts = list(parts[0])  # "ABD" on a paper-style sheet means A, B and D
+        raw = parts
     if not isinstance(raw, (list, tuple, set)) or not all(isinstance(x, str) for x in raw):
         raise MarkError(code, f"a multiple-choice answer is a list of option labels, got {raw!r}")
     return {x.strip().upper() for x in raw}
@@ -236,7 +243,7 @@ def _objective(aspect: ObjectiveAspect, raw: Any) -> Decimal:
         return aspect.max if raw is aspect.answer else ZERO
     if aspect.item == "numeric":
         return aspect.max if abs(to_decimal(aspect.code, raw) - aspect.answer) <= aspect.tolerance else ZERO
-    chosen = _labels(aspect.code, raw)
+    chosen = _labels(aspect, raw)
     correct = {a.upper() for a in aspect.answer}
     right, wrong = len(chosen & correct), len(chosen - correct)
     if chosen == correct:
@@ -301,7 +308,9 @@ def _stage_results(ruleset, sheet, criterion_marks, deducted) -> tuple[list[Stag
         elapsed = run.elapsed_s if run else None
         overrun = ZERO
         if elapsed is not None and elapsed > stage.time_limit_s:
-            overrun = math.ceil((elapsed - stage.time_limit_s) / stage.overrun_step_s) * stage.overrun_deduct
+            # Beyond the allowed overrun the stage fails; the penalty stops growing there.
+            over = min(elapsed - stage.time_limit_s, stage.overrun_max_s or elapsed)
+            overrun = math.ceil(over / stage.overrun_step_s) * stage.overrun_deduct
         raw = sum((criterion_marks[c.code] for c in ruleset.criteria if c.stage == stage.code), ZERO)
         score = max(raw - deducted.get(stage.code, ZERO) - overrun, ZERO)
         if run is None:
@@ -365,7 +374,8 @@ def assemble(ruleset: RuleSet, sheet: Sheet, aspect_results: dict[str, AspectRes
         raw_total = sum((s.score for s in stage_results), ZERO)
     else:
         raw_total = sum(criterion_marks.values(), ZERO)
-    total_deducted = sum(deducted.values(), ZERO)
+    # A locked stage's deductions never reach the total, so they are not reported either.
+    total_deducted = sum((v for k, v in deducted.items() if k not in locked), ZERO)
     total = quantize(max(ZERO, raw_total - deducted.get(None, ZERO)), rounding.total_places, rounding.mode)
 
     dimension_marks = {d.code: zero for d in ruleset.dimensions}
@@ -380,7 +390,10 @@ def assemble(ruleset: RuleSet, sheet: Sheet, aspect_results: dict[str, AspectRes
     for code, marks in dimension_marks.items():
         dmax = dimension_max[code]
         percent = quantize(marks / dmax * HUNDRED, rounding.total_places, rounding.mode) if dmax else ZERO
-        dimensions[code] = DimensionResult(marks, dmax, percent)
+        dimensions[code] = DimensionResult(marks, quantize(dmax, rounding.aspect_places), percent)
+    # The portrait's composite: dimension percentages weighted as the rule set declares.
+    composite = quantize(sum((d.weight * dimensions[d.code].percent for d in ruleset.dimensions), ZERO),
+                         rounding.total_places, rounding.mode)
 
     flags = []
     for result in aspect_results.values():
@@ -397,7 +410,7 @@ def assemble(ruleset: RuleSet, sheet: Sheet, aspect_results: dict[str, AspectRes
         total=total, dimensions=dimensions, criteria=criterion_marks, aspects=aspect_results,
         stages=tuple(stage_results), deductions=total_deducted, disqualified=disqualified,
         complete=complete, flags=tuple(flags), stages_cleared=len(cleared), clear_time_s=clear_time,
-        rank_key=(),
+        composite=composite, rank_key=(),
     )
     object.__setattr__(result, "rank_key", rank_key(ruleset, result))
     return result

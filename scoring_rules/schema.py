@@ -140,8 +140,10 @@ class ObjectiveSchema(_AspectBase):
             raise ValidationError("a true/false answer is true or false", "answer")
         elif item == "numeric" and (isinstance(answer, bool) or not isinstance(answer, (int, Decimal))):
             raise ValidationError("a numeric answer is a number", "answer")
-        if data.get("partial") == "fixed_partial" and item != "multiple":
+        if data.get("partial", "all_or_nothing") != "all_or_nothing" and item != "multiple":
             raise ValidationError("partial credit applies only to multiple-choice items", "partial")
+        if data.get("partial_marks") and data.get("partial") != "fixed_partial":
+            raise ValidationError("partial_marks applies only with partial = 'fixed_partial'", "partial_marks")
 
 
 ASPECT_SCHEMAS: dict[str, type[Schema]] = {

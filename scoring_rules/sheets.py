@@ -55,7 +55,12 @@ def sheet_from_dict(data: Any, path: str = "") -> Sheet:
         elapsed = value.get("elapsed_s")
         if elapsed is not None and (isinstance(elapsed, bool) or not isinstance(elapsed, int) or elapsed < 0):
             raise MarkError(f"{prefix}stages.{code}.elapsed_s", f"whole seconds (0 or more), got {elapsed!r}")
-        stages[code] = StageRun(elapsed_s=elapsed, finished=bool(value.get("finished", elapsed is not None)))
+        finished = value.get("finished", elapsed is not None)
+        if not isinstance(finished, bool):
+            raise MarkError(f"{prefix}stages.{code}.finished", f"true or false, got {finished!r}")
+        if finished and elapsed is None:
+            raise MarkError(f"{prefix}stages.{code}.elapsed_s", "a finished stage needs its elapsed seconds")
+        stages[code] = StageRun(elapsed_s=elapsed, finished=finished)
     return Sheet(aspects=aspects, overrides=overrides, deductions=deductions, stages=stages)
 
 

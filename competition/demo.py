@@ -1,0 +1,122 @@
+"""A believable demo: a live contest at three sites with marks already in the log.
+
+Everything goes through the real services, so the demo's log verifies and replays like any
+other. Randomness is seeded: the same seed gives the same contest.
+"""
+
+from __future__ import annotations
+
+import random
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from profiles.models import Enterprise, Worker
+from scoring_rules import bundled_ruleset_path
+from scoring_rules.model import JudgementAspect, MeasurementAspect
+
+from . import marking, setup
+from .models import Contest
+
+SITES = [("WZ", "温州赛点", "温州"), ("JX", "嘉兴赛点", "嘉兴"), ("HZ", "湖州赛点", "湖州")]
+ENTERPRISES = ["温州正泰电气", "嘉兴博创激光", "湖州精工电气", "宁波奥克斯电气", "杭州大和热磁", "绍兴越美电子"]
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
+GIVEN = ["建国", "海峰", "志强", "晓东", "丽娟", "国庆", "伟", "敏", "俊杰", "秀英", "立新", "文斌", "红梅", "振华", "永刚"]
+
+
+def seed_demo(session: Session, *, code: str = "DEMO-EA", contestants_per_site: int = 8,
+              seed: int = 2026) -> Contest:
+    """Create the demo contest (electrical assembly across three sites) and mark most of it."""
+    rng = random.Random(seed)
+    existing = session.scalar(select(Contest).where(Contest.code == code))
+    if existing is not None:
+        return existing
+    text = bundled_ruleset_path("electrical-assembly").read_text(encoding="utf-8")
+    contest = setup.create_contest(session, code=code, name="长三角电气装配工技能邀请赛（演示）", ruleset_text=text)
+    ruleset = setup.ruleset_of(contest)
+    enterprises = []
+    for name in ENTERPRISES:
+        enterprise = session.scalar(select(Enterprise).where(Enterprise.name == name))
+        if enterprise is None:
+            enterprise = Enterprise(name=name)
+            session.add(enterprise)
+        enterprises.append(enterprise)
+    session.flush()
+    sites = [setup.add_site(session, contest, code=c, name=n, city=city) for c, n, city in SITES]
+    contestants = []
+    for s, site in enumerate(sites):
+        # Contestants at a site come from two enterprises; its referees from two others (回避).
+        home = enterprises[(2 * s) % 6], enterprises[(2 * s + 1) % 6]
+        for i in range(contestants_per_site):
+            worker = Worker(name=rng.choice(SURNAMES) + rng.choice(GIVEN), enterprise_id=home[i % 2].id,
+                            trade=ruleset.trade)
+            session.add(worker)
+            session.flush()
+            contestants.append(setup.register_contestant(session, contest, worker=worker, site=site,
+                                                         ticket_no=f"{site.code}{i + 1:03d}", station=f"{i + 1:02d}"))
+    panels = {}
+    for s, site in enumerate(sites):
+        others = [e for e in enterprises if e.id not in {contestants[s * contestants_per_site].enterprise_id,
+                                                          contestants[s * contestants_per_site + 1].enterprise_id}]
+        judges = [setup.add_referee(session, contest, code=f"{site.code}-R{j + 1}",
+                                    name=rng.choice(SURNAMES) + rng.choice(GIVEN), enterprise_id=others[j % 4].id,
+                                    site=site) for j in range(5)]
+        panels[site.id] = judges
+        for aspect in ruleset.aspects.values():
+            if isinstance(aspect, JudgementAspect):
+                setup.assign_panel(session, contest, site=site, aspect_code=aspect.code,
+                                   referees=judges[:aspect.panel_size])
+            elif isinstance(aspect, MeasurementAspect):
+                setup.assign_panel(session, contest, site=site, aspect_code=aspect.code, referees=judges[:1])
+    setup.add_referee(session, contest, code="CHIEF", name="裁判长", enterprise_id=None, site=None, is_chief=True)
+    setup.start_contest(session, contest, actor="staff:demo", command_key=f"{code}-start")
+
+    for n, contestant in enumerate(contestants):
+        ability = rng.uniform(0.45, 0.95)
+        judges = panels[contestant.site_id]
+        # Leave the last few contestants part-marked, so the board shows a contest in progress.
+        share = 1.0 if n % 8 < 6 else 0.5
+        for aspect in ruleset.aspects.values():
+            if rng.random() > share:
+                continue
+            key = f"{code}-{contestant.id}-{aspect.code}"
+            if isinstance(aspect, JudgementAspect):
+                centre = round(ability * aspect.scale_max)
+                for seat, judge in enumerate(judges[:aspect.panel_size]):
+                    score = max(0, min(aspect.scale_max, centre + rng.choice([0, 0, 0, -1, 1])))
+                    marking.record_mark(session, referee=judge, contestant=contestant, aspect_code=aspect.code,
+                                        value=score, command_key=f"{key}-{seat}")
+            elif isinstance(aspect, MeasurementAspect):
+                marking.record_mark(session, referee=judges[0], contestant=contestant, aspect_code=aspect.code,
+                                    value=_reading(aspect, ability, rng), command_key=key)
+            else:
+                correct = rng.random() < ability
+                marking.answer_item(session, contestant=contestant, aspect_code=aspect.code,
+                                    answer=_answer(aspect, correct, rng), command_key=key)
+        if rng.random() < 0.15:
+            marking.apply_deduction(session, referee=judges[0], contestant=contestant, deduction_code="SAFETY",
+                                    note="未佩戴绝缘手套", command_key=f"{code}-{contestant.id}-safety")
+    return contest
+
+
+def _reading(aspect: MeasurementAspect, ability: float, rng: random.Random):
+    if aspect.method == "pass_fail":
+        return rng.random() < ability + 0.1
+    if aspect.method == "levels":
+        return aspect.levels[0 if rng.random() < ability else rng.randrange(len(aspect.levels))].label
+    spread = aspect.bands[-1].within if aspect.method == "tolerance" else aspect.step * 3 + aspect.free
+    deviation = Decimal(str(round(rng.uniform(0, float(spread) * (1.3 - ability)), 2)))
+    return str(aspect.target + (deviation if rng.random() < 0.5 else -deviation)) if aspect.target else str(
+        abs(deviation).quantize(Decimal(1)))
+
+
+def _answer(aspect, correct: bool, rng: random.Random):
+    if aspect.item == "true_false":
+        return aspect.answer if correct else not aspect.answer
+    if aspect.item == "numeric":
+        return str(aspect.answer if correct else aspect.answer + 1)
+    if aspect.item == "multiple":
+        return list(aspect.answer) if correct else list(aspect.answer[:1])
+    labels = [o.split(".", 1)[0].strip() for o in aspect.options] or [aspect.answer]
+    return aspect.answer if correct else rng.choice(labels)

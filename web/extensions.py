@@ -1,0 +1,49 @@
+"""The app's long-lived objects: database, Socket.IO, migrations, projection cache."""
+
+from __future__ import annotations
+
+from flask import Flask, g
+from flask_migrate import Migrate
+from flask_socketio import SocketIO
+from sqlalchemy.orm import Session
+
+from competition.readmodel import ProjectionCache
+from profiles.db import Base, make_engine, make_session_factory
+
+socketio = SocketIO()
+migrate = Migrate()
+
+
+class Database:
+    """Engine and session factory for one app; ``session`` is one Session per request."""
+
+    def __init__(self, app: Flask):
+        self.engine = make_engine(app.config["DATABASE_URL"])
+        self.session_factory = make_session_factory(self.engine)
+        self.metadata = Base.metadata
+        app.extensions["jx_db"] = self
+        app.teardown_appcontext(self._close)
+
+    @property
+    def session(self) -> Session:
+        if "db_session" not in g:
+            g.db_session = self.session_factory()
+        return g.db_session
+
+    @staticmethod
+    def _close(_exc) -> None:
+        session = g.pop("db_session", None)
+        if session is not None:
+            session.close()
+
+
+def db() -> Database:
+    from flask import current_app
+
+    return current_app.extensions["jx_db"]
+
+
+def projections() -> ProjectionCache:
+    from flask import current_app
+
+    return current_app.extensions["jx_projections"]

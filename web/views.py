@@ -1,0 +1,45 @@
+"""Pages (Chinese first, English second)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template
+from sqlalchemy import func, select
+
+from competition.models import Contest, Contestant, Site
+from competition.setup import ruleset_of
+
+from .extensions import db, projections
+
+bp = Blueprint("views", __name__)
+
+STATUS_LABELS = {"draft": "筹备中 Draft", "running": "进行中 Running", "ended": "已结束 Ended",
+                 "finalized": "已定榜 Final"}
+
+
+@bp.get("/")
+def index():
+    session = db().session
+    rows = session.execute(
+        select(Contest, func.count(Contestant.id))
+        .outerjoin(Contestant, Contestant.contest_id == Contest.id)
+        .group_by(Contest.id).order_by(Contest.id)
+    ).all()
+    contests = [{"contest": c, "contestants": n, "ruleset": ruleset_of(c),
+                 "status": STATUS_LABELS.get(c.status, c.status)} for c, n in rows]
+    return render_template("index.html", contests=contests)
+
+
+@bp.get("/contests/<code>")
+def contest_board(code: str):
+    session = db().session
+    contest = session.scalar(select(Contest).where(Contest.code == code))
+    if contest is None:
+        abort(404)
+    projection = projections().current(session, contest.id)
+    contestants = {c.id: c for c in session.scalars(select(Contestant).where(Contestant.contest_id == contest.id))}
+    sites = {s.id: s for s in session.scalars(select(Site).where(Site.contest_id == contest.id))}
+    return render_template(
+        "contest.html", contest=contest, ruleset=ruleset_of(contest), board=projection.board(),
+        contestants=contestants, sites=sites, progress=projection.level_progress(), seq=projection.seq,
+        status=STATUS_LABELS.get(contest.status, contest.status),
+    )
