@@ -1,0 +1,49 @@
+# 匠星 Jiangxing — the two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+FLASK  := $(VENV)/bin/flask --app wsgi
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+
+.PHONY: run test setup browser-deps bench clean
+
+# A virtualenv with the app and its test tools, rebuilt when pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+setup: $(VENV)/.installed
+
+# Set up, migrate the embedded SQLite database, load the demo once, serve on 127.0.0.1:5000.
+run: setup
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo --if-empty
+	@echo ""
+	@echo "  匠星 Jiangxing is starting:"
+	@echo "    竞赛列表 Contests      http://$(HOST):$(PORT)/"
+	@echo "    演示赛排名 Demo board  http://$(HOST):$(PORT)/contests/DEMO-EA"
+	@echo "    API                    http://$(HOST):$(PORT)/api/v1/contests"
+	@echo ""
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+# Debian's Chromium and CJK fonts for the browser tests (Playwright cannot download a browser here).
+browser-deps:
+	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi 'Noto Sans CJK'; then \
+	  echo "installing chromium and fonts-noto-cjk for browser tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-cjk; \
+	fi
+
+# Everything: domain, web, migrations, import contracts, browser tests; SQLite and PostgreSQL.
+test: setup browser-deps
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: setup
+	$(PY) bench/replay.py
+	$(PY) bench/board_update.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .hypothesis
