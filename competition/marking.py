@@ -118,7 +118,7 @@ def _validate_value(ruleset: RuleSet, aspect, value: Any) -> Any:
 def _panel_events(cmd: _Command, aspect: JudgementAspect, referee_id: int, score: int) -> list[NewEvent]:
     """Return breach/resolution events the panel's state calls for once this score is in."""
     scores = dict(cmd.state.panels.get(aspect.code, {}))
-    scores[str(referee_id)] = score
+    scores[referee_id] = score
     if aspect.max_spread is None or len(scores) < aspect.panel_size:
         return []
     spread = max(scores.values()) - min(scores.values())
@@ -187,7 +187,7 @@ def correct_mark(session: Session, *, referee: Referee, contestant: Contestant, 
         raise InvalidMark(f"referee {author.code} has no mark for {aspect_code} to correct", field="aspect_code")
     stored = _validate_value(cmd.ruleset, aspect, value)
     if isinstance(aspect, JudgementAspect):
-        previous = cmd.state.panels.get(aspect_code, {}).get(str(author.id))
+        previous = cmd.state.panels.get(aspect_code, {}).get(author.id)
     else:
         previous = cmd.state.values.get(aspect_code)
     events = [NewEvent("mark_corrected", {"referee_id": author.id, "value": stored, "previous": previous,

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from scoring_rules import Override, Sheet, StageRun
-from scoring_rules.model import JudgementAspect, RuleSet
+from scoring_rules.model import RuleSet
 
 from .eventlog import LoggedEvent
 
@@ -20,7 +20,7 @@ class SheetState:
     """Everything the log says about one contestant, in the shape the engine scores."""
 
     values: dict[str, object] = field(default_factory=dict)  # measurement readings, answers
-    panels: dict[str, dict[str, int]] = field(default_factory=dict)  # aspect → referee id → score
+    panels: dict[str, dict[int, int]] = field(default_factory=dict)  # aspect → referee id → score
     overrides: dict[str, Override] = field(default_factory=dict)
     breached: set[str] = field(default_factory=set)
     deductions: dict[str, int] = field(default_factory=dict)
@@ -33,11 +33,18 @@ class SheetState:
     def apply(self, ruleset: RuleSet, event: LoggedEvent) -> set[str]:
         """Fold one event in; return the aspect codes whose inputs changed."""
         kind, payload, code = event.kind, event.payload, event.aspect_code
-        if kind in ("mark_recorded", "mark_corrected"):
-            referee = int(payload["referee_id"])
-            self.marked_by.setdefault(code, set()).add(referee)
-            if isinstance(ruleset.aspects[code], JudgementAspect):
-                self.panels.setdefault(code, {})[str(referee)] = int(payload["value"])
+        if kind == "mark_recorded" or kind == "mark_corrected":
+            # The hot path of a replay (one event per referee per aspect): keep it lean.
+            referee = payload["referee_id"]
+            marked = self.marked_by.get(code)
+            if marked is None:
+                marked = self.marked_by[code] = set()
+            marked.add(referee)
+            if code in ruleset.judgement_codes:
+                panel = self.panels.get(code)
+                if panel is None:
+                    panel = self.panels[code] = {}
+                panel[referee] = payload["value"]
             else:
                 self.values[code] = payload["value"]
             return {code}

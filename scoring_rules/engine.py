@@ -22,7 +22,7 @@ import math
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation
 from statistics import median
-from typing import Any, Mapping
+from typing import Any
 
 from .model import Aspect, JudgementAspect, MeasurementAspect, ObjectiveAspect, RuleSet
 
@@ -156,9 +156,12 @@ def to_decimal(code: str, value: Any) -> Decimal:
 
 def panel_scores(aspect: JudgementAspect, raw: Any) -> list[int]:
     """Return the panel's scores as whole numbers on the aspect's scale, or raise ``MarkError``."""
-    values = list(raw.values()) if isinstance(raw, Mapping) else list(raw)
+    values = list(raw.values()) if isinstance(raw, dict) else list(raw)
     if len(values) > aspect.panel_size:
         raise MarkError(aspect.code, f"{len(values)} scores for a panel of {aspect.panel_size}")
+    scale_max = aspect.scale_max
+    if all(type(v) is int and 0 <= v <= scale_max for v in values):
+        return values  # the usual case, as stored in the log
     scores = []
     for value in values:
         if isinstance(value, bool) or not isinstance(value, (int, Decimal, str)):
@@ -259,6 +262,26 @@ def _objective(aspect: ObjectiveAspect, raw: Any) -> Decimal:
 
 def score_aspect(ruleset: RuleSet, aspect: Aspect, raw: Any, override: Override | None = None) -> AspectResult:
     """Score one aspect from its raw input; raise ``MarkError`` if the input is not valid for it."""
+    memo_key = None
+    if override is None and raw is not None:
+        values = raw.values() if isinstance(raw, dict) else raw
+        if isinstance(values, (str, bool, int, Decimal)):
+            memo_key = (aspect.code, type(values), values)
+        elif all(type(v) is int for v in values) or all(type(v) is str for v in values):
+            memo_key = (aspect.code, list, tuple(sorted(values)))
+        if memo_key is not None:
+            hit = ruleset.memo.get(memo_key)
+            if hit is not None:
+                return hit
+    result = _score_aspect(ruleset, aspect, raw, override)
+    if memo_key is not None:
+        if len(ruleset.memo) > 200_000:
+            ruleset.memo.clear()
+        ruleset.memo[memo_key] = result
+    return result
+
+
+def _score_aspect(ruleset: RuleSet, aspect: Aspect, raw: Any, override: Override | None) -> AspectResult:
     spread = None
     if isinstance(aspect, JudgementAspect):
         marks, status, spread = _judgement(aspect, raw, override)

@@ -7,6 +7,7 @@ Every number is a ``Decimal``: rule files are parsed with ``parse_float=Decimal`
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from decimal import Decimal
 from typing import Literal
 
@@ -160,6 +161,16 @@ class RuleSet:
                 return index
         raise KeyError(f"unknown stage {code!r}")
 
-    @property
+    @cached_property
     def deductions_by_code(self) -> dict[str, Deduction]:
         return {d.code: d for d in self.deductions}
+
+    @cached_property
+    def judgement_codes(self) -> frozenset[str]:
+        return frozenset(code for code, a in self.aspects.items() if isinstance(a, JudgementAspect))
+
+    @cached_property
+    def memo(self) -> dict:
+        """Scores of aspect inputs already seen: scoring is pure, and a panel of three on a
+        0–3 scale has only 20 distinct score sets, so a replay mostly looks results up."""
+        return {}
