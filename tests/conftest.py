@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import text
@@ -37,19 +38,35 @@ def postgres_or_skip(url: str = POSTGRES_URL) -> None:
         pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
-def postgres_schema_url():
-    """Yield a PostgreSQL URL whose search_path is a fresh schema, dropped afterwards."""
+@contextmanager
+def fresh_postgres_schema():
+    """Yield a PostgreSQL URL whose search_path is a new empty schema, dropped afterwards."""
     postgres_or_skip()
     schema = f"jx_test_{uuid.uuid4().hex[:10]}"
     admin = make_engine(POSTGRES_URL)
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     sep = "&" if "?" in POSTGRES_URL else "?"
-    yield f"{POSTGRES_URL}{sep}options=-csearch_path%3D{schema}"
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    try:
+        yield f"{POSTGRES_URL}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_schema_url():
+    """A schema shared by the session's PostgreSQL tests (tables created once)."""
+    with fresh_postgres_schema() as url:
+        yield url
+
+
+@pytest.fixture
+def empty_postgres_url():
+    """A schema of this test's own, with no tables (for migrations)."""
+    with fresh_postgres_schema() as url:
+        yield url
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
