@@ -76,11 +76,6 @@ def event_hash(prev_hash: str, contest_id: int, seq: int, kind: str, contestant_
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
-def to_logged(row: ContestEvent) -> LoggedEvent:
-    return LoggedEvent(row.seq, row.kind, row.contestant_id, row.aspect_code, row.actor,
-                       json.loads(row.payload), row.recorded_at)
-
-
 def find_command(session: Session, contest_id: int, command_key: str) -> list[ContestEvent]:
     """Return the events an earlier command with this key appended (empty if none)."""
     return list(session.scalars(
@@ -139,22 +134,36 @@ def append(session: Session, contest_id: int, new_events: Iterable[NewEvent], *,
     return rows
 
 
+def contestant_events(session: Session, contest_id: int, contestant_id: int) -> list[LoggedEvent]:
+    """Return one contestant's events in order (what a service folds to check a new command)."""
+    rows = session.connection().execute(
+        select(*_COLUMNS).where(ContestEvent.contest_id == contest_id, ContestEvent.contestant_id == contestant_id)
+        .order_by(ContestEvent.seq)
+    ).all()
+    return _decode(rows)
+
+
+def _decode(rows) -> list[LoggedEvent]:
+    # One json.loads per batch, not per row: the per-call overhead is most of the cost.
+    payloads = json.loads("[" + ",".join(row[5] for row in rows) + "]")
+    return [LoggedEvent(seq, kind, contestant_id, aspect_code, actor, payload)
+            for (seq, kind, contestant_id, aspect_code, actor, _), payload in zip(rows, payloads)]
+
+
+# recorded_at is left out: parsing 300k timestamps doubles a replay, and no projection uses it.
+_COLUMNS = (ContestEvent.seq, ContestEvent.kind, ContestEvent.contestant_id, ContestEvent.aspect_code,
+            ContestEvent.actor, ContestEvent.payload)
+
+
 def iter_events(session: Session, contest_id: int, after_seq: int = 0, batch: int = 20000) -> Iterator[LoggedEvent]:
     """Yield a contest's events after ``after_seq`` in order, reading plain rows in batches."""
-    # recorded_at is left out: parsing 300k timestamps doubles a replay, and no projection uses it.
-    columns = (ContestEvent.seq, ContestEvent.kind, ContestEvent.contestant_id, ContestEvent.aspect_code,
-               ContestEvent.actor, ContestEvent.payload)
-    loads = json.loads
     while True:
         # Core rows through the session's connection: the ORM's row handling costs more than SQLite.
         rows = session.connection().execute(
-            select(*columns).where(ContestEvent.contest_id == contest_id, ContestEvent.seq > after_seq)
+            select(*_COLUMNS).where(ContestEvent.contest_id == contest_id, ContestEvent.seq > after_seq)
             .order_by(ContestEvent.seq).limit(batch)
         ).all()
-        # One json.loads per batch, not per row: the per-call overhead is most of the cost.
-        payloads = loads("[" + ",".join(row[5] for row in rows) + "]")
-        for (seq, kind, contestant_id, aspect_code, actor, _), payload in zip(rows, payloads):
-            yield LoggedEvent(seq, kind, contestant_id, aspect_code, actor, payload)
+        yield from _decode(rows)
         if len(rows) < batch:
             return
         after_seq = rows[-1][0]

@@ -55,11 +55,8 @@ class _Command:
     def state(self) -> SheetState:
         if self._state is None:
             self._state = SheetState()
-            rows = self.session.scalars(select(ContestEvent).where(
-                ContestEvent.contest_id == self.contest.id, ContestEvent.contestant_id == self.contestant.id,
-            ).order_by(ContestEvent.seq))
-            for row in rows:
-                self._state.apply(self.ruleset, eventlog.to_logged(row))
+            for event in eventlog.contestant_events(self.session, self.contest.id, self.contestant.id):
+                self._state.apply(self.ruleset, event)
         return self._state
 
     def require_running(self) -> None:

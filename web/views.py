@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from competition.models import Contest, Contestant, Site
 from competition.setup import ruleset_of
@@ -36,7 +37,9 @@ def contest_board(code: str):
     if contest is None:
         abort(404)
     projection = projections().current(session, contest.id)
-    contestants = {c.id: c for c in session.scalars(select(Contestant).where(Contestant.contest_id == contest.id))}
+    contestants = {c.id: c for c in session.scalars(
+        select(Contestant).where(Contestant.contest_id == contest.id)
+        .options(selectinload(Contestant.worker), selectinload(Contestant.enterprise)))}
     sites = {s.id: s for s in session.scalars(select(Site).where(Site.contest_id == contest.id))}
     return render_template(
         "contest.html", contest=contest, ruleset=ruleset_of(contest), board=projection.board(),
