@@ -24,7 +24,8 @@ run: setup
 	@echo ""
 	@echo "  匠星 Jiangxing is starting:"
 	@echo "    竞赛列表 Contests      http://$(HOST):$(PORT)/"
-	@echo "    演示赛排名 Demo board  http://$(HOST):$(PORT)/contests/DEMO-EA"
+	@echo "    演示赛排名 Demo boards http://$(HOST):$(PORT)/contests/DEMO-EA"
+	@echo "                           http://$(HOST):$(PORT)/contests/DEMO-ES  (闯关 level progress)"
 	@echo "    API                    http://$(HOST):$(PORT)/api/v1/contests"
 	@echo ""
 	$(FLASK) run --host $(HOST) --port $(PORT)

@@ -24,14 +24,15 @@ def register(app: Flask) -> None:
     @app.cli.command("seed-demo")
     @click.option("--if-empty", is_flag=True, help="Do nothing when any contest exists already.")
     def seed_demo_command(if_empty: bool) -> None:
-        """Load the demo contest (three sites, marks in progress)."""
+        """Load the demo contests (three sites each, marks in progress)."""
         session = db().session
         if if_empty and session.scalar(select(Contest.id).limit(1)) is not None:
             click.echo("demo: contests exist already, nothing loaded")
             return
-        contest = seed_demo(session)
+        contests = seed_demo(session)
         session.commit()
-        click.echo(f"demo: contest {contest.code} with {contest.last_seq} events")
+        for contest in contests:
+            click.echo(f"demo: contest {contest.code} with {contest.last_seq} events")
 
     @app.cli.command("verify-chain")
     @click.argument("code")

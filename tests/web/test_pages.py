@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select, update
 
 from competition.models import ContestEvent
@@ -58,3 +60,13 @@ def test_verify_chain_command_passes_then_catches_tampering(demo_app, runner):
 def test_replay_command_prints_the_top_of_the_board(demo_app, runner):
     out = runner.invoke(args=["replay", "DEMO-EA", "--top", "3"]).output
     assert "replayed" in out and len(out.strip().splitlines()) == 4
+
+
+def test_stage_contest_board_shows_level_progress_per_site(demo_app, client):
+    page = client.get("/contests/DEMO-ES").get_data(as_text=True)
+    progress = page[page.index('id="progress"'):page.index('id="board"')]
+    assert "第一关" in progress and "通关" in progress
+    rows = re.findall(r"<tr><td>(\S+赛点)</td>(.*?)</tr>", progress, re.S)
+    assert [site for site, _ in rows] == ["温州赛点", "嘉兴赛点", "湖州赛点"]
+    for _, cells in rows:  # every contestant stands at exactly one stage (or has cleared all)
+        assert sum(int(n) for n in re.findall(r'<td class="num">(\d+)</td>', cells)) == 8
