@@ -20,6 +20,10 @@ AT = datetime(2026, 5, 1, 9, 0, 0)
 
 def judgement_ruleset(aspects: int = 100):
     """A rule set of ``aspects`` judgement aspects (panel of 3, 0–3, max 1 mark each)."""
+    return load_ruleset(judgement_ruleset_text(aspects))
+
+
+def judgement_ruleset_text(aspects: int = 100) -> str:
     lines = ['[ruleset]', 'code = "bench"', 'name = "基准"', 'version = "1"', f"total = {aspects}",
              '[[criteria]]', 'code = "A"', 'name = "A"']
     for sub in range(aspects // 10):
@@ -28,7 +32,7 @@ def judgement_ruleset(aspects: int = 100):
             lines += ['[[criteria.sub_criteria.aspects]]', f'code = "J{sub * 10 + i}"', 'name = "j"',
                       'kind = "judgement"', 'max = 1', 'max_spread = 1',
                       'descriptors = ["0", "1", "2", "3"]']
-    return load_ruleset("\n".join(lines))
+    return "\n".join(lines)
 
 
 def synthetic_log(contestants: int, aspects: int, sites: int = 20, seed: int = 1):

@@ -13,7 +13,7 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from common import judgement_ruleset, synthetic_log, timed
+from common import judgement_ruleset, judgement_ruleset_text, synthetic_log, timed
 
 from competition.projections import ContestProjection
 
@@ -25,8 +25,8 @@ def plain_sum(events):
     return totals
 
 
-def store_log(url: str, events, entries) -> int:
-    """Write a contest and its events straight into a database; return the contest id."""
+def store_log(url: str, events, entries, aspects: int):
+    """Write a contest and its events straight into a database; return (contest id, engine)."""
     from sqlalchemy import insert
     from sqlalchemy.orm import Session
 
@@ -38,15 +38,8 @@ def store_log(url: str, events, entries) -> int:
 
     engine = make_engine(url)
     Base.metadata.create_all(engine)
-    lines = ["[ruleset]", 'code = "bench"', 'name = "基准"', 'version = "1"', "total = 100",
-             "[[criteria]]", 'code = "A"', 'name = "A"']
-    for sub in range(10):
-        lines += ["[[criteria.sub_criteria]]", f'code = "A{sub}"', f'name = "A{sub}"']
-        for i in range(10):
-            lines += ["[[criteria.sub_criteria.aspects]]", f'code = "J{sub * 10 + i}"', 'name = "j"',
-                      'kind = "judgement"', "max = 1", "max_spread = 1", 'descriptors = ["0", "1", "2", "3"]']
     with Session(engine) as session:
-        contest = setup.create_contest(session, code="BENCH", name="基准", ruleset_text="\n".join(lines))
+        contest = setup.create_contest(session, code="BENCH", name="基准", ruleset_text=judgement_ruleset_text(aspects))
         sites = [setup.add_site(session, contest, code=f"S{i}", name=f"S{i}") for i in range(20)]
         session.execute(insert(Worker), [{"id": e.contestant_id, "name": "w"} for e in entries])
         session.execute(insert(Contestant), [
@@ -83,7 +76,7 @@ def main() -> None:
     from sqlalchemy.orm import Session
 
     with tempfile.TemporaryDirectory() as tmp:
-        contest_id, engine = store_log(f"sqlite:///{Path(tmp) / 'bench.sqlite'}", events, entries)
+        contest_id, engine = store_log(f"sqlite:///{Path(tmp) / 'bench.sqlite'}", events, entries, args.aspects)
         def from_db():
             with Session(engine) as session:
                 return readmodel.rebuild(session, contest_id)

@@ -1,0 +1,26 @@
+"""The benchmark scripts run (at a tiny size) and print their figures and baselines."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent.parent / "bench"
+
+
+def run(script: str, *args: str) -> str:
+    result = subprocess.run([sys.executable, script, *args], cwd=BENCH, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_replay_benchmark_prints_rebuild_times_against_the_plain_sum():
+    out = run("replay.py", "--contestants", "50", "--aspects", "10", "--repeat", "1")
+    assert "plain-Python sum of the marks (baseline)" in out and "ratio to baseline" in out
+    assert "rebuild from the SQLite log" in out
+
+
+def test_board_update_benchmark_prints_median_and_baseline():
+    out = run("board_update.py", "--contestants", "200", "--aspects", "10", "--updates", "50")
+    assert "incremental update" in out and "re-sort the whole board" in out
