@@ -147,7 +147,7 @@ def _decode(rows) -> list[LoggedEvent]:
     # One json.loads per batch, not per row: the per-call overhead is most of the cost.
     payloads = json.loads("[" + ",".join(row[5] for row in rows) + "]")
     return [LoggedEvent(seq, kind, contestant_id, aspect_code, actor, payload)
-            for (seq, kind, contestant_id, aspect_code, actor, _), payload in zip(rows, payloads)]
+            for (seq, kind, contestant_id, aspect_code, actor, _), payload in zip(rows, payloads, strict=True)]
 
 
 # recorded_at is left out: parsing 300k timestamps doubles a replay, and no projection uses it.
