@@ -15,7 +15,12 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $@
 
-setup: $(VENV)/.installed
+# Browser libraries (socket.io client, ECharts, Swagger UI) from npm, exactly as locked.
+node_modules/.installed: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+setup: $(VENV)/.installed node_modules/.installed
 
 # Set up, migrate the embedded SQLite database, load the demo once, serve on 127.0.0.1:5000.
 run: setup
@@ -27,6 +32,7 @@ run: setup
 	@echo "    演示赛排名 Demo boards http://$(HOST):$(PORT)/contests/DEMO-EA"
 	@echo "                           http://$(HOST):$(PORT)/contests/DEMO-ES  (闯关 level progress)"
 	@echo "    API                    http://$(HOST):$(PORT)/api/v1/contests"
+	@$(FLASK) demo-links --base http://$(HOST):$(PORT)
 	@echo ""
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
@@ -47,4 +53,4 @@ bench: setup
 	$(PY) bench/board_update.py
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .hypothesis
+	rm -rf $(VENV) node_modules instance .pytest_cache .hypothesis

@@ -13,12 +13,13 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from profiles.accounts import StaffAccount, create_staff_account
 from profiles.db import utcnow
 from profiles.models import Enterprise, Worker
 from scoring_rules import bundled_ruleset_path
 from scoring_rules.model import JudgementAspect, MeasurementAspect
 
-from . import marking, setup
+from . import access, marking, setup
 from .models import Contest
 
 SITES = [("WZ", "温州赛点", "温州"), ("JX", "嘉兴赛点", "嘉兴"), ("HZ", "湖州赛点", "湖州")]
@@ -27,8 +28,16 @@ SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
 GIVEN = ["建国", "海峰", "志强", "晓东", "丽娟", "国庆", "伟", "敏", "俊杰", "秀英", "立新", "文斌", "红梅", "振华", "永刚"]
 
 
+# Demo sign-ins, printed by `flask demo-links`; a real contest sets its own (see README).
+DEMO_ADMIN = ("admin", "jiangxing-demo")
+DEMO_REFEREE_PIN = "1234"
+DEMO_CONTESTANT_PIN = "0000"
+
+
 def seed_demo(session: Session, *, contestants_per_site: int = 8, seed: int = 2026) -> list[Contest]:
-    """Create both demo contests (idempotent by contest code) and return them."""
+    """Create the demo staff account and both demo contests (idempotent by code) and return them."""
+    if session.scalar(select(StaffAccount).where(StaffAccount.username == DEMO_ADMIN[0])) is None:
+        create_staff_account(session, username=DEMO_ADMIN[0], display_name="演示管理员", password=DEMO_ADMIN[1])
     return [
         _seed_contest(session, code="DEMO-EA", ruleset_code="electrical-assembly",
                       name="长三角电气装配工技能邀请赛（演示）", contestants_per_site=contestants_per_site, seed=seed),
@@ -65,8 +74,10 @@ def _seed_contest(session: Session, *, code: str, ruleset_code: str, name: str, 
                             trade=ruleset.trade)
             session.add(worker)
             session.flush()
-            contestants.append(setup.register_contestant(session, contest, worker=worker, site=site,
-                                                         ticket_no=f"{site.code}{i + 1:03d}", station=f"{i + 1:02d}"))
+            contestant = setup.register_contestant(session, contest, worker=worker, site=site,
+                                                   ticket_no=f"{site.code}{i + 1:03d}", station=f"{i + 1:02d}")
+            access.set_pin(contestant, DEMO_CONTESTANT_PIN)
+            contestants.append(contestant)
     panels = {}
     for s, site in enumerate(sites):
         home_ids = {enterprises[(2 * s) % 6].id, enterprises[(2 * s + 1) % 6].id}
@@ -75,13 +86,20 @@ def _seed_contest(session: Session, *, code: str, ruleset_code: str, name: str, 
                                     name=rng.choice(SURNAMES) + rng.choice(GIVEN), enterprise_id=others[j % 4].id,
                                     site=site) for j in range(5)]
         panels[site.id] = judges
+        for judge in judges:
+            access.set_pin(judge, DEMO_REFEREE_PIN)
         for aspect in ruleset.aspects.values():
             if isinstance(aspect, JudgementAspect):
                 setup.assign_panel(session, contest, site=site, aspect_code=aspect.code,
                                    referees=judges[:aspect.panel_size])
             elif isinstance(aspect, MeasurementAspect):
                 setup.assign_panel(session, contest, site=site, aspect_code=aspect.code, referees=judges[:1])
-    setup.add_referee(session, contest, code="CHIEF", name="裁判长", enterprise_id=None, site=None, is_chief=True)
+    chief = setup.add_referee(session, contest, code="CHIEF", name="裁判长", enterprise_id=None, site=None,
+                              is_chief=True)
+    access.set_pin(chief, DEMO_REFEREE_PIN)
+    access.create_display_link(session, contest, label="总榜大屏 Overall screen")
+    for site in sites:
+        access.create_display_link(session, contest, site_id=site.id, label=f"{site.name}大屏 {site.code} screen")
     setup.start_contest(session, contest, actor="staff:demo", command_key=f"{code}-start")
 
     start = utcnow() - timedelta(hours=3)

@@ -90,6 +90,8 @@ class Contestant(Base):
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
     station: Mapped[str] = mapped_column(String(20), default="")
     ticket_no: Mapped[str] = mapped_column(String(50))
+    # The contestant signs in on the tablet with ticket number + PIN (scrypt hash, never the PIN).
+    pin_hash: Mapped[str | None] = mapped_column(String(200))
 
     worker: Mapped[Worker] = relationship()
     enterprise: Mapped[Enterprise | None] = relationship()
@@ -108,8 +110,29 @@ class Referee(Base):
     # A chief referee has no site: they resolve panels and sign off at every site.
     site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"))
     is_chief: Mapped[bool] = mapped_column(Boolean, default=False)
+    pin_hash: Mapped[str | None] = mapped_column(String(200))
 
     enterprise: Mapped[Enterprise | None] = relationship()
+    site: Mapped[Site | None] = relationship()
+
+
+class DisplayLink(Base):
+    """A read-only link for a big screen: the whole contest, or one site's board.
+
+    The token is kept in clear, unlike passwords: it grants reading what the public board shows,
+    staff must be able to show it again to set up each city's screen, and it can be revoked.
+    """
+
+    __tablename__ = "display_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contest_id: Mapped[int] = mapped_column(ForeignKey("contests.id"), index=True)
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"))
+    label: Mapped[str] = mapped_column(String(100), default="")
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+
     site: Mapped[Site | None] = relationship()
 
 

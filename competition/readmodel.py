@@ -8,6 +8,8 @@ appended the events.
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
+from typing import Iterator
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -40,7 +42,7 @@ class ProjectionCache:
 
     def __init__(self):
         self._projections: dict[tuple[int, str], ContestProjection] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
 
     def current(self, session: Session, contest_id: int) -> ContestProjection:
         contest = session.get(Contest, contest_id)
@@ -64,6 +66,16 @@ class ProjectionCache:
             for event in new_events:
                 projection.apply(event)
             return projection
+
+    @contextmanager
+    def reading(self, session: Session, contest_id: int) -> Iterator[ContestProjection]:
+        """Hold the cache's lock while the caller reads a current projection.
+
+        Another thread may be applying events to the same projection; boards must not be read
+        half-updated (nor a sorted list iterated while it changes).
+        """
+        with self._lock:
+            yield self.current(session, contest_id)
 
     def clear(self) -> None:
         with self._lock:

@@ -13,7 +13,11 @@ import uuid
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import text
+
+# Cheap password hashing for the suite (before profiles.accounts reads it); see accounts._SCRYPT.
+os.environ.setdefault("JX_SCRYPT_N", "1024")
+
+from sqlalchemy import text  # noqa: E402
 from sqlalchemy.orm import Session
 
 from profiles.db import Base, make_engine

@@ -4,13 +4,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, abort, send_from_directory
 
 import competition.models  # noqa: F401  (tables on the shared metadata, for migrations)
+import profiles.accounts  # noqa: F401
 from competition.readmodel import ProjectionCache
 
 from . import config
 from .extensions import Database, migrate, socketio
+
+NODE_MODULES = Path(__file__).resolve().parent.parent / "node_modules"
+# The browser files we serve from npm packages; nothing else under node_modules is reachable.
+VENDOR_FILES = {
+    "socket.io-client": {"dist/socket.io.min.js", "dist/socket.io.min.js.map"},
+    "echarts": {"dist/echarts.min.js"},
+    "swagger-ui-dist": {"swagger-ui-bundle.js", "swagger-ui-standalone-preset.js", "swagger-ui.css",
+                        "favicon-32x32.png", "favicon-16x16.png"},
+}
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -25,15 +35,27 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     database = Database(app)
     migrate.init_app(app, database, directory=str(Path(__file__).parent / "migrations"))
-    app.extensions["jx_projections"] = ProjectionCache()
+    projections = app.extensions["jx_projections"] = ProjectionCache()
     socketio.init_app(app, async_mode=app.config["SOCKETIO_ASYNC_MODE"],
                       message_queue=app.config["MESSAGE_QUEUE"])
 
-    from . import cli
-    from .api import bp as api_bp
+    from . import api, auth, cli
+    from .realtime import Publisher
+    from .sockets.live import LiveNamespace
     from .views import bp as views_bp
 
+    auth.init_app(app)
+    api.init_app(app)
+    app.extensions["jx_publisher"] = Publisher(app, socketio, projections)
+    socketio.on_namespace(LiveNamespace())
     app.register_blueprint(views_bp)
-    app.register_blueprint(api_bp, url_prefix="/api/v1")
+    app.add_url_rule("/vendor/<package>/<path:filename>", "vendor", _vendor_file)
     cli.register(app)
     return app
+
+
+def _vendor_file(package: str, filename: str):
+    """Serve an allow-listed file of an npm package installed by ``npm ci``."""
+    if filename not in VENDOR_FILES.get(package, ()):
+        abort(404)
+    return send_from_directory(NODE_MODULES / package, filename, max_age=3600)

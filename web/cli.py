@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from competition import eventlog, readmodel
 from competition.demo import seed_demo
-from competition.models import Contest
+from competition.demo import DEMO_ADMIN, DEMO_CONTESTANT_PIN, DEMO_REFEREE_PIN
+from competition.models import Contest, DisplayLink
 
 from .extensions import db
 
@@ -57,3 +58,16 @@ def register(app: Flask) -> None:
         click.echo(f"{code}: replayed {projection.seq} events")
         for row in projection.board(limit=top):
             click.echo(f"{row.rank:>4}  #{row.contestant_id:<6} {row.result.total:>8}")
+
+    @app.cli.command("demo-links")
+    @click.option("--base", default="http://127.0.0.1:5000", show_default=True, help="Where the server is reached.")
+    def demo_links_command(base: str) -> None:
+        """Print the demo's sign-ins and big-screen links."""
+        session = db().session
+        click.echo(f"    工作人员 Staff console   {base}/console   (登录 {DEMO_ADMIN[0]} / {DEMO_ADMIN[1]})")
+        click.echo(f"    裁判平板 Referee tablet   {base}/login?role=referee   (e.g. WZ-R1 / PIN {DEMO_REFEREE_PIN})")
+        click.echo(f"    选手平板 Contestant tablet {base}/login?role=contestant   (e.g. WZ001 / PIN {DEMO_CONTESTANT_PIN})")
+        click.echo(f"    API 文档 API docs         {base}/api/v1/docs")
+        for link, code in session.execute(select(DisplayLink, Contest.code).join(Contest)
+                                          .where(DisplayLink.revoked_at.is_(None)).order_by(DisplayLink.id)):
+            click.echo(f"    大屏 {code:8} {link.label:24} {base}/screen/{link.token}")

@@ -1,38 +1,93 @@
-"""REST API under /api/v1."""
+"""REST API under /api/v1 (flask-smorest): marshmallow schemas, OpenAPI at /api/v1/openapi.json.
+
+Errors have one shape everywhere: ``{"code": <HTTP status>, "status": <name>, "message": <text>,
+"error": <stable code>, "field": <the field at fault, when one is>, "errors": {<location>:
+{<field>: [<reasons>]}}}``; the message alone names the field, for clients that show one line.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
-from sqlalchemy import select
+from flask import Flask, request
+from flask_smorest import Api as _Api
+from werkzeug.exceptions import HTTPException
 
-from competition.models import Contest, Contestant
-from competition.setup import ruleset_of
+from competition.errors import ContestError
 
-from ..extensions import db, projections
-
-bp = Blueprint("api", __name__)
-
-
-@bp.get("/contests")
-def list_contests():
-    session = db().session
-    contests = session.scalars(select(Contest).order_by(Contest.id))
-    return jsonify([{"code": c.code, "name": c.name, "status": c.status, "ruleset": ruleset_of(c).code,
-                     "last_seq": c.last_seq} for c in contests])
+# How each domain refusal reads over HTTP.
+STATUS_OF = {"not_found": 404, "invalid_state": 409, "not_assigned": 403, "conflict_of_interest": 403,
+             "invalid_mark": 422, "signed_off": 409}
 
 
-@bp.get("/contests/<code>/board")
-def contest_board(code: str):
-    session = db().session
-    contest = session.scalar(select(Contest).where(Contest.code == code))
-    if contest is None:
-        return jsonify({"error": "not_found", "message": f"no contest {code!r}"}), 404
-    projection = projections().current(session, contest.id)
-    tickets = dict(session.execute(select(Contestant.id, Contestant.ticket_no)
-                                   .where(Contestant.contest_id == contest.id)).all())
-    return jsonify({
-        "contest": contest.code, "seq": projection.seq,
-        "rows": [{"rank": row.rank, "ticket_no": tickets[row.contestant_id], "site_id": row.site_id,
-                  "total": str(row.result.total), "complete": row.result.complete,
-                  "flags": list(row.result.flags)} for row in projection.board()],
-    })
+def _flatten(errors, path=()) -> list[str]:
+    """Turn marshmallow's nested error dict into ``"field.sub: reason"`` lines."""
+    if isinstance(errors, dict):
+        out = []
+        for key, value in errors.items():
+            # The location (json, query, …) is noise in a message; field names are the point.
+            out += _flatten(value, path if not path and key in ("json", "query", "form", "path") else (*path, str(key)))
+        return out
+    if isinstance(errors, list) and all(isinstance(e, str) for e in errors):
+        return [f"{'.'.join(path) or 'body'}: {' '.join(errors)}"]
+    if isinstance(errors, list):
+        return [line for e in errors for line in _flatten(e, path)]
+    return [f"{'.'.join(path) or 'body'}: {errors}"]
+
+
+class Api(_Api):
+    def handle_http_exception(self, error: HTTPException):
+        if not request.path.startswith("/api/"):
+            return error  # pages keep Flask's own HTML error pages
+        payload, status, headers = super().handle_http_exception(error)
+        errors = payload.get("errors")
+        if errors and "message" not in payload:
+            lines = _flatten(errors)
+            payload["message"] = "; ".join(lines)
+            first = lines[0].split(":", 1)[0] if lines else None
+            payload["field"] = first
+        if "message" not in payload and error.description:
+            payload["message"] = error.description
+        payload.setdefault("error", error.name.lower().replace(" ", "_"))
+        return payload, status, headers
+
+
+api = Api()
+
+
+def init_app(app: Flask) -> None:
+    app.config.update(
+        API_TITLE="匠星 Jiangxing API",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api/v1",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs",
+        # Served from node_modules by our own /vendor route: the docs page works offline.
+        OPENAPI_SWAGGER_UI_URL="/vendor/swagger-ui-dist/",
+        API_SPEC_OPTIONS={
+            "info": {"description": "Contests, live boards and marking for 匠星 Jiangxing. Sign in with "
+                                    "POST /api/v1/auth/token, then send `Authorization: Bearer <token>`."},
+            "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+        },
+    )
+    api.init_app(app)
+    app.register_error_handler(ContestError, _contest_error)
+
+    from . import auth, contests, marking
+
+    for blueprint in (auth.blp, contests.blp, marking.blp):
+        api.register_blueprint(blueprint)
+
+
+# Domain errors name their own parameters; report them by the API's field names.
+API_FIELD = {"aspect_code": "aspect", "deduction_code": "deduction", "stage_code": "stage", "ticket_no": "contestant"}
+
+
+def _contest_error(error: ContestError):
+    status = STATUS_OF.get(error.code, 400)
+    body = {"code": status, "status": error.code.replace("_", " "), "error": error.code, "message": str(error)}
+    if error.field:
+        field = API_FIELD.get(error.field, error.field)
+        body["field"] = field
+        body["message"] = f"{field}: {error}"
+        body["errors"] = {"json": {field: [str(error)]}}
+    return body, status

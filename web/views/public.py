@@ -1,17 +1,16 @@
-"""Pages (Chinese first, English second)."""
+"""Public pages: the contest list and each contest's board."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+from flask import abort, render_template
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from competition.models import Contest, Contestant, Site
 from competition.setup import ruleset_of
 
-from .extensions import db, projections
-
-bp = Blueprint("views", __name__)
+from ..extensions import db, projections
+from . import bp
 
 STATUS_LABELS = {"draft": "筹备中 Draft", "running": "进行中 Running", "ended": "已结束 Ended",
                  "finalized": "已定榜 Final"}

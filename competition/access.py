@@ -1,0 +1,140 @@
+"""Who may do what in a contest: sign-in of referees, contestants and big screens, and scopes.
+
+Each sign-in returns the principal string (``referee:7``, ``contestant:42``, ``display:3``) that
+``profiles.accounts`` issues tokens for and that the log records as the actor.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from profiles.accounts import check_secret, hash_secret, parse_principal
+
+from .errors import ContestNotFound, NotFound
+from .models import Contest, Contestant, DisplayLink, Panel, PanelMember, Referee
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a signed-in principal is: its role, its row id and the contest and site it belongs to.
+
+    ``contest_id`` is None for staff (every contest); ``site_id`` is None for a chief referee, a
+    whole-contest screen, or staff.
+    """
+
+    principal: str
+    role: str
+    ident: int
+    name: str
+    contest_id: int | None = None
+    site_id: int | None = None
+    is_chief: bool = False
+
+    def may_read_contest(self, contest_id: int) -> bool:
+        return self.role == "admin" or self.contest_id == contest_id
+
+    def may_read_site(self, contest_id: int, site_id: int) -> bool:
+        return self.may_read_contest(contest_id) and (self.site_id is None or self.site_id == site_id)
+
+
+def contest_by_code(session: Session, code: str) -> Contest:
+    contest = session.scalar(select(Contest).where(Contest.code == code))
+    if contest is None:
+        raise ContestNotFound(code)
+    return contest
+
+
+def set_pin(target: Referee | Contestant, pin: str) -> None:
+    """Set a referee's or contestant's tablet PIN (4–12 digits)."""
+    if not (pin.isdigit() and 4 <= len(pin) <= 12):
+        raise ValueError("a PIN is 4–12 digits")
+    target.pin_hash = hash_secret(pin)
+
+
+def authenticate_referee(session: Session, contest_code: str, referee_code: str, pin: str) -> Referee | None:
+    referee = session.scalar(select(Referee).join(Contest, Contest.id == Referee.contest_id)
+                             .where(Contest.code == contest_code, Referee.code == referee_code))
+    return referee if referee is not None and check_secret(referee.pin_hash, pin) else None
+
+
+def authenticate_contestant(session: Session, contest_code: str, ticket_no: str, pin: str) -> Contestant | None:
+    contestant = session.scalar(select(Contestant).join(Contest, Contest.id == Contestant.contest_id)
+                                .where(Contest.code == contest_code, Contestant.ticket_no == ticket_no))
+    return contestant if contestant is not None and check_secret(contestant.pin_hash, pin) else None
+
+
+def create_display_link(session: Session, contest: Contest, *, site_id: int | None = None,
+                        label: str = "") -> DisplayLink:
+    link = DisplayLink(contest_id=contest.id, site_id=site_id, label=label, token=secrets.token_urlsafe(24))
+    session.add(link)
+    session.flush()
+    return link
+
+
+def display_link(session: Session, token: str) -> DisplayLink | None:
+    if not token or len(token) > 64:
+        return None
+    link = session.scalar(select(DisplayLink).where(DisplayLink.token == token))
+    return link if link is not None and link.revoked_at is None else None
+
+
+def scope_of(session: Session, principal: str) -> Scope | None:
+    """Resolve a principal string to its scope; None when the row is gone.
+
+    Staff accounts live in ``profiles``; this resolves the contest roles and leaves ``admin`` to
+    the caller, which knows the staff account.
+    """
+    parsed = parse_principal(principal)
+    if parsed is None:
+        return None
+    role, ident = parsed
+    if role == "referee":
+        referee = session.get(Referee, ident)
+        if referee is None:
+            return None
+        return Scope(principal, role, ident, referee.name, referee.contest_id, referee.site_id, referee.is_chief)
+    if role == "contestant":
+        contestant = session.get(Contestant, ident)
+        if contestant is None:
+            return None
+        return Scope(principal, role, ident, contestant.worker.name, contestant.contest_id, contestant.site_id)
+    if role == "display":
+        link = session.get(DisplayLink, ident)
+        if link is None or link.revoked_at is not None:
+            return None
+        return Scope(principal, role, ident, link.label or "大屏 Screen", link.contest_id, link.site_id)
+    return None
+
+
+def contestant_by_ticket(session: Session, contest: Contest, ticket_no: str) -> Contestant:
+    contestant = session.scalar(select(Contestant).where(Contestant.contest_id == contest.id,
+                                                         Contestant.ticket_no == ticket_no))
+    if contestant is None:
+        raise NotFound(f"no contestant with ticket {ticket_no!r} in {contest.code}", field="ticket_no")
+    return contestant
+
+
+def referee_by_code(session: Session, contest: Contest, code: str) -> Referee:
+    referee = session.scalar(select(Referee).where(Referee.contest_id == contest.id, Referee.code == code))
+    if referee is None:
+        raise NotFound(f"no referee {code!r} in {contest.code}", field="referee")
+    return referee
+
+
+def assigned_aspects(session: Session, referee: Referee) -> list[str]:
+    """Return the aspect codes a referee marks at their site (every aspect for the chief)."""
+    return list(session.scalars(
+        select(Panel.aspect_code).join(PanelMember, PanelMember.panel_id == Panel.id)
+        .where(Panel.contest_id == referee.contest_id, PanelMember.referee_id == referee.id)
+        .order_by(Panel.aspect_code)))
+
+
+def site_contestants(session: Session, contest_id: int, site_id: int | None) -> list[Contestant]:
+    query = select(Contestant).where(Contestant.contest_id == contest_id)
+    if site_id is not None:
+        query = query.where(Contestant.site_id == site_id)
+    return list(session.scalars(query.order_by(Contestant.ticket_no)))

@@ -1,0 +1,214 @@
+"""The /live protocol over Flask-SocketIO's test client: join, deltas, resume, rooms, roles."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from competition.demo import DEMO_ADMIN, DEMO_CONTESTANT_PIN, DEMO_REFEREE_PIN
+from competition.models import Contest, DisplayLink, Site
+from web.extensions import socketio
+
+from .conftest import bearer, token_for
+
+EA = "/api/v1/contests/DEMO-EA"
+
+
+def links(app) -> dict:
+    """Display-link tokens of DEMO-EA: 'contest' for the whole contest, else the site code."""
+    with app.app_context():
+        session = app.extensions["jx_db"].session
+        rows = session.execute(select(DisplayLink.token, Site.code).join(Contest, Contest.id == DisplayLink.contest_id)
+                               .outerjoin(Site, Site.id == DisplayLink.site_id).where(Contest.code == "DEMO-EA"))
+        return {code or "contest": token for token, code in rows}
+
+
+def site_id(app, code: str) -> int:
+    with app.app_context():
+        session = app.extensions["jx_db"].session
+        return session.scalar(select(Site.id).join(Contest).where(Contest.code == "DEMO-EA", Site.code == code))
+
+
+def connect(app, **auth):
+    return socketio.test_client(app, namespace="/live", auth=auth or None)
+
+
+def join(client, **request):
+    return client.emit("join", {"contest": "DEMO-EA", **request}, namespace="/live", callback=True)
+
+
+def deltas(client) -> list[dict]:
+    return [m["args"][0] for m in client.get_received("/live") if m["name"] == "delta"]
+
+
+def mark(client, token, ticket, aspect, value, key):
+    response = client.post(f"{EA}/marks", headers=bearer(token),
+                           json={"contestant": ticket, "aspect": aspect, "value": value, "idempotency_key": key})
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def open_aspects(http, token, ticket):
+    data = http.get(f"{EA}/assignments", headers=bearer(token)).get_json()
+    contestant = next(c for c in data["contestants"] if c["ticket_no"] == ticket)
+    return [a["code"] for a in data["aspects"] if a["kind"] == "judgement" and a["code"] not in contestant["my_marks"]]
+
+
+def open_panels(http, tokens):
+    """``(ticket, [aspects])`` pairs at WZ where the whole panel has yet to mark (the demo leaves some)."""
+    data = http.get(f"{EA}/assignments", headers=bearer(tokens[0])).get_json()
+    found = [(c["ticket_no"], open_aspects(http, tokens[0], c["ticket_no"])) for c in data["contestants"]]
+    return [(ticket, aspects) for ticket, aspects in found if aspects]
+
+
+def panel_tokens(client):
+    return [token_for(client, "referee", f"WZ-R{n}", DEMO_REFEREE_PIN) for n in (1, 2, 3)]
+
+
+def mark_panel(client, tokens, ticket, aspect, value, key):
+    """All three judges score one aspect: only then does the contestant's total move."""
+    for n, token in enumerate(tokens):
+        mark(client, token, ticket, aspect, value, f"{key}-{n}")
+
+
+def test_a_connection_without_credentials_is_refused(demo_app):
+    assert not connect(demo_app).is_connected("/live")
+    assert not connect(demo_app, display="not-a-link").is_connected("/live")
+
+
+def test_joining_gives_a_snapshot_with_the_sequence_number_it_reflects(demo_app):
+    screen = connect(demo_app, display=links(demo_app)["contest"])
+    answer = join(screen, scope="contest")
+    assert answer["ok"] and answer["kind"] == "snapshot"
+    rows = answer["snapshot"]["rows"]
+    assert len(rows) == 24 and [r["rank"] for r in rows] == sorted(r["rank"] for r in rows)
+    with demo_app.app_context():
+        last = demo_app.extensions["jx_db"].session.scalar(select(Contest.last_seq).where(Contest.code == "DEMO-EA"))
+    assert answer["seq"] == last
+
+
+def test_a_burst_of_marks_reaches_a_screen_as_one_delta(demo_app, client):
+    screen = connect(demo_app, display=links(demo_app)["contest"])
+    start = join(screen, scope="contest")["seq"]
+    tokens = panel_tokens(client)
+    ticket, aspects = open_panels(client, tokens)[0]
+    for n, aspect in enumerate(aspects):
+        mark_panel(client, tokens, ticket, aspect, 3, f"burst-{n}")
+    screen.get_received("/live")
+    demo_app.extensions["jx_publisher"].flush()
+    received = deltas(screen)
+    assert len(received) == 1  # one message for the whole burst
+    delta = received[0]
+    assert delta["from_seq"] == start and delta["seq"] >= start + 3 * len(aspects)
+    assert any(row["ticket_no"] == ticket for row in delta["rows"])
+
+
+def test_a_site_screen_gets_only_its_sites_rows_and_a_contiguous_sequence(demo_app, client):
+    wz, jx = connect(demo_app, display=links(demo_app)["WZ"]), connect(demo_app, display=links(demo_app)["JX"])
+    join(wz, scope="site", site=site_id(demo_app, "WZ"))
+    jx_start = join(jx, scope="site", site=site_id(demo_app, "JX"))["seq"]
+    tokens = panel_tokens(client)
+    ticket, aspects = open_panels(client, tokens)[0]
+    mark_panel(client, tokens, ticket, aspects[0], 2, "site-1")
+    demo_app.extensions["jx_publisher"].flush()
+    wz_rows = [row for d in deltas(wz) for row in d["rows"]]
+    jx_deltas = deltas(jx)
+    assert wz_rows and all(row["ticket_no"].startswith("WZ") for row in wz_rows)
+    # JX's screen hears that the log moved (so its next delta is contiguous), with no WZ rows.
+    assert len(jx_deltas) == 1 and jx_deltas[0]["from_seq"] == jx_start and jx_deltas[0]["rows"] == []
+
+
+def test_a_reconnecting_screen_gets_exactly_the_deltas_it_missed(demo_app, client):
+    link = links(demo_app)["contest"]
+    screen = connect(demo_app, display=link)
+    seen = join(screen, scope="contest")["seq"]
+    screen.disconnect("/live")
+    tokens = panel_tokens(client)
+    ticket, aspects = open_panels(client, tokens)[0]
+    for n, aspect in enumerate(aspects[:2]):
+        mark_panel(client, tokens, ticket, aspect, 1, f"missed-{n}")
+        demo_app.extensions["jx_publisher"].flush()  # two separate pushes while the screen is away
+    back = connect(demo_app, display=link)
+    answer = join(back, scope="contest", since=seen)
+    assert answer["kind"] == "deltas" and len(answer["deltas"]) == 2
+    assert answer["deltas"][0]["from_seq"] == seen and answer["deltas"][-1]["seq"] == answer["seq"]
+
+
+def test_a_screen_too_far_behind_is_told_to_resync(demo_app):
+    screen = connect(demo_app, display=links(demo_app)["contest"])
+    answer = join(screen, scope="contest", since=1)
+    assert answer["kind"] == "resync" and len(answer["snapshot"]["rows"]) == 24
+
+
+@pytest.mark.parametrize(("who", "request_", "allowed"), [
+    ("site-link", {"scope": "contest"}, False),
+    ("site-link", {"scope": "site", "site": "JX"}, False),
+    ("site-link", {"scope": "site", "site": "WZ"}, True),
+    ("contest-link", {"scope": "site", "site": "JX"}, True),
+    ("contest-link", {"scope": "contestant", "contestant": 1}, False),
+    ("contest-link", {"scope": "referee"}, False),
+    ("referee", {"scope": "contest"}, False),
+    ("referee", {"scope": "site", "site": "JX"}, False),
+    ("referee", {"scope": "site", "site": "WZ"}, True),
+    ("referee", {"scope": "referee"}, True),
+    ("contestant", {"scope": "contestant", "contestant": "self"}, True),
+    ("contestant", {"scope": "contestant", "contestant": "other"}, False),
+    ("contestant", {"scope": "site", "site": "WZ"}, False),
+    ("admin", {"scope": "contest"}, True),
+])
+def test_every_room_admits_only_who_may_see_it(demo_app, client, who, request_, allowed):
+    if who in ("site-link", "contest-link"):
+        conn = connect(demo_app, display=links(demo_app)["WZ" if who == "site-link" else "contest"])
+    else:
+        login = {"referee": ("referee", "WZ-R1", DEMO_REFEREE_PIN), "contestant": ("contestant", "WZ001", DEMO_CONTESTANT_PIN),
+                 "admin": ("admin", *DEMO_ADMIN)}[who]
+        token = token_for(client, *login, contest=None if who == "admin" else "DEMO-EA")
+        conn = connect(demo_app, token=token)
+    request_ = dict(request_)
+    if "site" in request_:
+        request_["site"] = site_id(demo_app, request_["site"])
+    if request_.get("contestant") in ("self", "other"):
+        me = client.get("/api/v1/auth/me", headers=bearer(token)).get_json()
+        own = int(me["principal"].split(":")[1])
+        request_["contestant"] = own if request_["contestant"] == "self" else own + 1
+    answer = join(conn, **request_)
+    assert answer["ok"] is allowed, answer
+    if not allowed:
+        assert answer["error"] in ("forbidden", "not_found") and answer["message"]
+
+
+def test_a_contestant_hears_only_their_own_sheet(demo_app, client):
+    tokens = panel_tokens(client)
+    ticket, aspects = open_panels(client, tokens)[0]
+    mine = token_for(client, "contestant", ticket, DEMO_CONTESTANT_PIN)
+    me = int(client.get("/api/v1/auth/me", headers=bearer(mine)).get_json()["principal"].split(":")[1])
+    tablet = connect(demo_app, token=mine)
+    assert join(tablet, scope="contestant", contestant=me)["ok"]
+    other = "WZ001" if ticket != "WZ001" else "WZ002"
+    deducted = client.post(f"{EA}/deductions", headers=bearer(tokens[0]),
+                           json={"contestant": other, "deduction": "SAFETY", "note": "未戴手套", "idempotency_key": "d-1"})
+    assert deducted.status_code == 201
+    demo_app.extensions["jx_publisher"].flush()
+    assert [m for m in tablet.get_received("/live") if m["name"] == "sheet"] == []
+    mark_panel(client, tokens, ticket, aspects[0], 2, "own-1")
+    demo_app.extensions["jx_publisher"].flush()
+    sheets = [m["args"][0] for m in tablet.get_received("/live") if m["name"] == "sheet"]
+    assert len(sheets) == 1 and sheets[0]["row"]["ticket_no"] == ticket
+
+
+def test_a_panel_hears_at_once_when_its_spread_is_breached(demo_app, client):
+    tablets = {}
+    for code in ("WZ-R1", "WZ-R2", "WZ-R4"):
+        token = token_for(client, "referee", code, DEMO_REFEREE_PIN)
+        tablets[code] = (token, connect(demo_app, token=token))
+        assert join(tablets[code][1], scope="referee")["ok"]
+    ticket, aspects = open_panels(client, [tablets["WZ-R1"][0]])[0]
+    aspect = aspects[0]
+    mark(client, tablets["WZ-R1"][0], ticket, aspect, 0, "spread-1")
+    mark(client, tablets["WZ-R2"][0], ticket, aspect, 3, "spread-2")
+    token3 = token_for(client, "referee", "WZ-R3", DEMO_REFEREE_PIN)
+    mark(client, token3, ticket, aspect, 3, "spread-3")  # no flush: notices are not coalesced
+    notices = {code: [m["args"][0] for m in conn.get_received("/live") if m["name"] == "notice"]
+               for code, (_, conn) in tablets.items()}
+    assert [n["aspect_code"] for n in notices["WZ-R1"]] == [aspect] and len(notices["WZ-R2"]) == 1
+    assert notices["WZ-R4"] == []  # not on that panel

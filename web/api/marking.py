@@ -1,0 +1,397 @@
+"""Marking over the API: referees mark, correct, deduct and sign off; contestants answer and run stages.
+
+Each write view parses its body, calls one service, commits, then hands the events to the
+publisher; a retried request with the same ``idempotency_key`` gets the first outcome back.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask import abort, current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from competition import marking, setup
+from competition.access import (assigned_aspects, contest_by_code, contestant_by_ticket, referee_by_code,
+                                site_contestants)
+from competition.errors import InvalidMark, NotAssigned
+from competition.models import Contest, Contestant, Referee
+from competition.projections import ContestProjection
+from competition.setup import ruleset_of
+from scoring_rules import MarkError, score_aspect
+from scoring_rules.model import JudgementAspect, MeasurementAspect, ObjectiveAspect
+
+from ..auth import current_principal, require_roles
+from ..extensions import db, projections
+from .schemas import (AnswerIn, AssignmentsOut, CommandOut, CorrectionIn, DeductionIn, MarkIn, PreviewIn, PreviewOut,
+                      ItemsOut, ResolutionIn, SheetOut, SignOffIn, StageIn, StartIn)
+
+blp = Blueprint("marking", __name__, url_prefix="/api/v1/contests", description="Marking and stages")
+
+SECURED = {"security": [{"bearer": []}]}
+REFUSALS = {401: "Not signed in", 403: "Signed in, but not allowed (role, site, panel or conflict of interest)",
+            404: "No such contest, contestant, aspect or stage", 409: "Not in a state that allows this"}
+
+
+def _document_refusals(view):
+    for status, description in REFUSALS.items():
+        view = blp.alt_response(status, description=description)(view)
+    return blp.doc(**SECURED)(view)
+
+
+def _str(value):
+    return None if value is None else str(value)
+
+
+def _signed_in_referee(session, contest: Contest) -> Referee:
+    scope = current_principal().scope
+    referee = session.get(Referee, scope.ident)
+    if referee is None or referee.contest_id != contest.id:
+        raise NotAssigned(f"this referee sign-in belongs to another contest than {contest.code}")
+    return referee
+
+
+def _signed_in_contestant(session, contest: Contest) -> Contestant:
+    contestant = session.get(Contestant, current_principal().scope.ident)
+    if contestant is None or contestant.contest_id != contest.id:
+        raise NotAssigned(f"this contestant sign-in belongs to another contest than {contest.code}")
+    return contestant
+
+
+def sheet_json(projection: ContestProjection, contest: Contest, contestant: Contestant) -> dict:
+    ruleset = projection.ruleset
+    result = projection.results[contestant.id]
+    state = projection.states.get(contestant.id)
+    return {
+        "contestant": {"id": contestant.id, "ticket_no": contestant.ticket_no, "site_id": contestant.site_id},
+        "seq": projection.seq, "total": str(result.total), "rank": projection.rank(contestant.id),
+        "complete": result.complete, "flags": list(result.flags),
+        "aspects": [{"code": code, "marks": _str(a.marks), "status": a.status, "spread": a.spread,
+                     "max": str(ruleset.aspects[code].max)} for code, a in result.aspects.items()],
+        "stages": [{"code": s.code, "status": s.status, "score": str(s.score), "max": str(s.max),
+                    "elapsed_s": s.elapsed_s, "started_at": (state.stage_started[s.code].isoformat() + "Z")
+                    if state and s.code in state.stage_started else None,
+                    "time_limit_s": ruleset.stages[i].time_limit_s}
+                   for i, s in enumerate(result.stages)],
+        "signed_off": sorted(state.signed_off) if state else [],
+    }
+
+
+def _respond(contest: Contest, contestant: Contestant, outcome: marking.Outcome, *, status: int = 201):
+    """Commit, publish, and answer with the events and the contestant's sheet after them."""
+    session = db().session
+    session.commit()
+    if not outcome.duplicate:
+        current_app.extensions["jx_publisher"].publish(contest.id, outcome.events)
+    with projections().reading(session, contest.id) as projection:
+        sheet = sheet_json(projection, contest, contestant)
+    events = [{"seq": e.seq, "kind": e.kind, "contestant_id": e.contestant_id, "aspect_code": e.aspect_code}
+              for e in outcome.events]
+    return {"duplicate": outcome.duplicate, "seq": events[-1]["seq"] if events else contest.last_seq,
+            "events": events, "sheet": sheet}, (200 if outcome.duplicate else status)
+
+
+@blp.route("/<code>/marks")
+class Marks(MethodView):
+    @require_roles("referee")
+    @blp.arguments(MarkIn)
+    @blp.response(201, CommandOut)
+    @blp.alt_response(200, schema=CommandOut, description="A retry: the first outcome, nothing new")
+    @_document_refusals
+    def post(self, body, code: str):
+        """Record the signed-in referee's first mark for one aspect of one contestant."""
+        session = db().session
+        contest = contest_by_code(session, code)
+        referee = _signed_in_referee(session, contest)
+        contestant = contestant_by_ticket(session, contest, body["contestant"])
+        outcome = marking.record_mark(session, referee=referee, contestant=contestant, aspect_code=body["aspect"],
+                                      value=body["value"], command_key=body["idempotency_key"])
+        return _respond(contest, contestant, outcome)
+
+
+@blp.route("/<code>/corrections")
+class Corrections(MethodView):
+    @require_roles("referee")
+    @blp.arguments(CorrectionIn)
+    @blp.response(201, CommandOut)
+    @blp.alt_response(200, schema=CommandOut, description="A retry: the first outcome, nothing new")
+    @_document_refusals
+    def post(self, body, code: str):
+        """Replace a mark with a reason; the old mark stays in the log."""
+        session = db().session
+        contest = contest_by_code(session, code)
+        referee = _signed_in_referee(session, contest)
+        contestant = contestant_by_ticket(session, contest, body["contestant"])
+        on_behalf_of = referee_by_code(session, contest, body["on_behalf_of"]) if body.get("on_behalf_of") else None
+        outcome = marking.correct_mark(session, referee=referee, contestant=contestant, aspect_code=body["aspect"],
+                                       value=body["value"], reason=body["reason"], on_behalf_of=on_behalf_of,
+                                       command_key=body["idempotency_key"])
+        return _respond(contest, contestant, outcome)
+
+
+@blp.route("/<code>/deductions")
+class Deductions(MethodView):
+    @require_roles("referee")
+    @blp.arguments(DeductionIn)
+    @blp.response(201, CommandOut)
+    @blp.alt_response(200, schema=CommandOut, description="A retry: the first outcome, nothing new")
+    @_document_refusals
+    def post(self, body, code: str):
+        """Record occurrences of a deduction (e.g. a safety breach) with a note."""
+        session = db().session
+        contest = contest_by_code(session, code)
+        referee = _signed_in_referee(session, contest)
+        contestant = contestant_by_ticket(session, contest, body["contestant"])
+        outcome = marking.apply_deduction(session, referee=referee, contestant=contestant,
+                                          deduction_code=body["deduction"], count=body["count"], note=body["note"],
+                                          command_key=body["idempotency_key"])
+        return _respond(contest, contestant, outcome)
+
+
+@blp.route("/<code>/sign-offs")
+class SignOffs(MethodView):
+    @require_roles("referee")
+    @blp.arguments(SignOffIn)
+    @blp.response(201, CommandOut)
+    @blp.alt_response(200, schema=CommandOut, description="A retry: the first outcome, nothing new")
+    @_document_refusals
+    def post(self, body, code: str):
+        """Sign off the referee's marks for one contestant; later changes need the chief referee."""
+        session = db().session
+        contest = contest_by_code(session, code)
+        referee = _signed_in_referee(session, contest)
+        contestant = contestant_by_ticket(session, contest, body["contestant"])
+        outcome = marking.sign_off(session, referee=referee, contestant=contestant,
+                                   command_key=body["idempotency_key"])
+        return _respond(contest, contestant, outcome)
+
+
+@blp.route("/<code>/resolutions")
+class Resolutions(MethodView):
+    @require_roles("referee")
+    @blp.arguments(ResolutionIn)
+    @blp.response(201, CommandOut)
+    @blp.alt_response(200, schema=CommandOut, description="A retry: the first outcome, nothing new")
+    @_document_refusals
+    def post(self, body, code: str):
+        """Chief referee: unblock a panel whose spread broke the rule, with a reason."""
+        session = db().session
+        contest = contest_by_code(session, code)
+        chief = _signed_in_referee(session, contest)
+        contestant = contestant_by_ticket(session, contest, body["contestant"])
+        outcome = marking.resolve_spread(session, chief=chief, contestant=contestant, aspect_code=body["aspect"],
+                                         reason=body["reason"], score=body["score"],
+                                         command_key=body["idempotency_key"])
+        return _respond(contest, contestant, outcome)
+
+
+@blp.route("/<code>/answers")
+class Answers(MethodView):
+    @require_roles("contestant")
+    @blp.arguments(AnswerIn)
+    @blp.response(201, CommandOut)
+    @blp.alt_response(200, schema=CommandOut, description="A retry: the first outcome, nothing new")
+    @_document_refusals
+    def post(self, body, code: str):
+        """The signed-in contestant answers an objective item; it is scored at once."""
+        session = db().session
+        contest = contest_by_code(session, code)
+        contestant = _signed_in_contestant(session, contest)
+        outcome = marking.answer_item(session, contestant=contestant, aspect_code=body["aspect"],
+                                      answer=body["answer"], command_key=body["idempotency_key"])
+        return _respond(contest, contestant, outcome)
+
+
+def _stage_contestant(session, contest: Contest, body: dict) -> tuple[Contestant, str]:
+    """Return whose stage this is and the actor: a contestant their own; a referee at their site; staff."""
+    scope = current_principal().scope
+    if scope.role == "contestant":
+        contestant = _signed_in_contestant(session, contest)
+        if body.get("contestant") not in (None, contestant.ticket_no):
+            raise NotAssigned("a contestant starts and finishes only their own stages")
+        return contestant, scope.principal
+    if not body.get("contestant"):
+        raise InvalidMark("contestant: whose stage (ticket number)", field="contestant")
+    contestant = contestant_by_ticket(session, contest, body["contestant"])
+    if scope.role == "referee":
+        referee = _signed_in_referee(session, contest)
+        if not referee.is_chief and referee.site_id != contestant.site_id:
+            raise NotAssigned(f"referee {referee.code} works at another site than {contestant.ticket_no}")
+    return contestant, scope.principal
+
+
+@blp.route("/<code>/stages/<stage>/start")
+class StageStart(MethodView):
+    @require_roles("contestant", "referee", "admin")
+    @blp.arguments(StageIn)
+    @blp.response(201, CommandOut)
+    @blp.alt_response(200, schema=CommandOut, description="A retry: the first outcome, nothing new")
+    @_document_refusals
+    def post(self, body, code: str, stage: str):
+        """Start a stage on the server clock (闯关: the previous stage must be cleared)."""
+        session = db().session
+        contest = contest_by_code(session, code)
+        contestant, actor = _stage_contestant(session, contest, body)
+        outcome = marking.start_stage(session, contestant=contestant, stage_code=stage, actor=actor,
+                                      command_key=body["idempotency_key"])
+        return _respond(contest, contestant, outcome)
+
+
+@blp.route("/<code>/stages/<stage>/finish")
+class StageFinish(MethodView):
+    @require_roles("contestant", "referee", "admin")
+    @blp.arguments(StageIn)
+    @blp.response(201, CommandOut)
+    @blp.alt_response(200, schema=CommandOut, description="A retry: the first outcome, nothing new")
+    @_document_refusals
+    def post(self, body, code: str, stage: str):
+        """Finish a stage on the server clock: cleared if it reaches the pass mark, else failed."""
+        session = db().session
+        contest = contest_by_code(session, code)
+        contestant, actor = _stage_contestant(session, contest, body)
+        outcome = marking.finish_stage(session, contestant=contestant, stage_code=stage, actor=actor,
+                                       command_key=body["idempotency_key"])
+        return _respond(contest, contestant, outcome)
+
+
+@blp.route("/<code>/start")
+class ContestStart(MethodView):
+    @require_roles("admin")
+    @blp.arguments(StartIn)
+    @blp.response(200, CommandOut)
+    @_document_refusals
+    def post(self, body, code: str):
+        """Start the contest at every site at once; the rule set is frozen from now on."""
+        session = db().session
+        contest = contest_by_code(session, code)
+        events = setup.start_contest(session, contest, actor=current_principal().scope.principal,
+                                     command_key=body["idempotency_key"])
+        session.commit()
+        current_app.extensions["jx_publisher"].publish(contest.id, events)
+        return {"duplicate": False, "seq": contest.last_seq,
+                "events": [{"seq": e.seq, "kind": e.kind, "contestant_id": None, "aspect_code": None}
+                           for e in events], "sheet": {}}
+
+
+@blp.route("/<code>/preview")
+class Preview(MethodView):
+    @require_roles("referee", "admin")
+    @blp.arguments(PreviewIn)
+    @blp.response(200, PreviewOut)
+    @_document_refusals
+    def post(self, body, code: str):
+        """The marks a measurement would yield, before it is recorded (nothing is written)."""
+        contest = contest_by_code(db().session, code)
+        ruleset = ruleset_of(contest)
+        aspect = ruleset.aspects.get(body["aspect"])
+        if aspect is None:
+            raise InvalidMark(f"{body['aspect']!r} is not an aspect of this contest", field="aspect")
+        raw = {1: body["value"]} if isinstance(aspect, JudgementAspect) else body["value"]
+        try:
+            result = score_aspect(ruleset, aspect, raw)
+        except MarkError as exc:
+            raise InvalidMark(exc.reason, field="value") from None
+        return {"aspect": aspect.code, "marks": _str(result.marks), "status": result.status}
+
+
+def aspect_json(aspect) -> dict:
+    out = {"code": aspect.code, "name": aspect.name, "kind": aspect.kind, "max": str(aspect.max),
+           "stage": aspect.stage, "descriptors": [], "options": [], "unit": None}
+    if isinstance(aspect, JudgementAspect):
+        out["descriptors"] = list(aspect.descriptors)
+    elif isinstance(aspect, MeasurementAspect):
+        out["unit"] = aspect.unit
+        if aspect.method == "levels":
+            out["options"] = [level.label for level in aspect.levels]
+        elif aspect.method == "pass_fail":
+            out["options"] = ["pass", "fail"]
+    elif isinstance(aspect, ObjectiveAspect):
+        out["options"] = list(aspect.options)
+    return out
+
+
+@blp.route("/<code>/assignments")
+class Assignments(MethodView):
+    @require_roles("referee")
+    @blp.response(200, AssignmentsOut)
+    @_document_refusals
+    def get(self, code: str):
+        """What the signed-in referee marks: the contestants at their site and their panels' aspects."""
+        session = db().session
+        contest = contest_by_code(session, code)
+        referee = _signed_in_referee(session, contest)
+        ruleset = ruleset_of(contest)
+        codes = list(ruleset.aspects) if referee.is_chief else assigned_aspects(session, referee)
+        people = [c for c in site_contestants(session, contest.id, referee.site_id)
+                  if referee.enterprise_id is None or c.enterprise_id != referee.enterprise_id]
+        with projections().reading(session, contest.id) as projection:
+            contestants = []
+            for c in people:
+                state = projection.states.get(c.id)
+                mine = {}
+                if state is not None:
+                    for aspect_code in codes:
+                        panel = state.panels.get(aspect_code)
+                        if panel is not None and referee.id in panel:
+                            mine[aspect_code] = panel[referee.id]
+                        elif referee.id in state.marked_by.get(aspect_code, ()):
+                            mine[aspect_code] = state.values.get(aspect_code)
+                contestants.append({"id": c.id, "ticket_no": c.ticket_no, "name": c.worker.name,
+                                    "station": c.station, "total": str(projection.results[c.id].total),
+                                    "my_marks": {k: (str(v) if isinstance(v, Decimal) else v) for k, v in mine.items()},
+                                    "signed_off": bool(state and referee.id in state.signed_off),
+                                    "blocked": sorted(state.breached) if state else []})
+        return {"referee": {"id": referee.id, "code": referee.code, "name": referee.name,
+                            "site_id": referee.site_id, "is_chief": referee.is_chief},
+                "aspects": [aspect_json(ruleset.aspects[c]) for c in codes if c in ruleset.aspects
+                            and not isinstance(ruleset.aspects[c], ObjectiveAspect)],
+                "deductions": [{"code": d.code, "name": d.name, "per_occurrence": str(d.per_occurrence)}
+                               for d in ruleset.deductions],
+                "contestants": contestants}
+
+
+@blp.route("/<code>/sheets/<ticket>")
+class Sheets(MethodView):
+    @require_roles("admin", "referee", "contestant")
+    @blp.response(200, SheetOut)
+    @_document_refusals
+    def get(self, code: str, ticket: str):
+        """One contestant's sheet: staff; a referee at the contestant's site; the contestant themself."""
+        session = db().session
+        contest = contest_by_code(session, code)
+        contestant = contestant_by_ticket(session, contest, ticket)
+        scope = current_principal().scope
+        if scope.role != "admin":
+            if scope.contest_id != contest.id:
+                abort(403, "this sign-in belongs to another contest")
+            if scope.role == "contestant" and scope.ident != contestant.id:
+                abort(403, "a contestant sees only their own sheet")
+            if scope.role == "referee" and scope.site_id is not None and scope.site_id != contestant.site_id:
+                abort(403, "a referee sees only the sheets at their own site")
+        with projections().reading(session, contest.id) as projection:
+            return sheet_json(projection, contest, contestant)
+
+
+@blp.route("/<code>/items")
+class Items(MethodView):
+    @require_roles("contestant")
+    @blp.response(200, ItemsOut)
+    @_document_refusals
+    def get(self, code: str):
+        """The signed-in contestant's objective items (of the stages they have started) and answers."""
+        session = db().session
+        contest = contest_by_code(session, code)
+        contestant = _signed_in_contestant(session, contest)
+        ruleset = ruleset_of(contest)
+        with projections().reading(session, contest.id) as projection:
+            state = projection.states.get(contestant.id)
+            started = set(state.stages) if state else set()
+            answers = dict(state.values) if state else {}
+        items = []
+        for aspect in ruleset.aspects.values():
+            if isinstance(aspect, ObjectiveAspect) and (aspect.stage is None or aspect.stage in started):
+                answer = answers.get(aspect.code)
+                items.append({**aspect_json(aspect), "question": aspect.question, "item": aspect.item,
+                              "answer": list(answer) if isinstance(answer, (list, tuple)) else answer})
+        return {"items": items}

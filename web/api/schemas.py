@@ -1,0 +1,216 @@
+"""HTTP shapes of the API (request bodies, query strings, responses)."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from profiles.accounts import ROLES
+
+KEY = fields.String(required=True, validate=validate.Length(min=1, max=100),
+                    metadata={"description": "Idempotency key chosen by the client; a retry with the same key "
+                                             "is answered with the first outcome and changes nothing"})
+TICKET = fields.String(required=True, validate=validate.Length(min=1, max=50),
+                       metadata={"description": "The contestant's ticket number (准考证号)"})
+CODE = fields.String(required=True, validate=validate.Length(min=1, max=50))
+
+
+class Strict(Schema):
+    """Unknown fields are an error, so a misspelt field is never silently ignored."""
+
+
+class TokenIn(Strict):
+    role = fields.String(required=True, validate=validate.OneOf(ROLES[:3]))
+    contest = fields.String(validate=validate.Length(min=1, max=50),
+                            metadata={"description": "Contest code (referee and contestant only)"})
+    login = fields.String(required=True, validate=validate.Length(min=1, max=100),
+                          metadata={"description": "Username (staff), referee code, or ticket number"})
+    secret = fields.String(required=True, validate=validate.Length(min=1, max=200),
+                           metadata={"description": "Password (staff) or PIN"})
+
+    @validates_schema
+    def _contest_for_contest_roles(self, data, **_):
+        if data.get("role") in ("referee", "contestant") and not data.get("contest"):
+            raise ValidationError("a referee or contestant signs in to one contest", "contest")
+
+
+class TokenOut(Schema):
+    token = fields.String()
+    principal = fields.String()
+    role = fields.String()
+    expires_at = fields.DateTime()
+
+
+class MeOut(Schema):
+    principal = fields.String()
+    role = fields.String()
+    name = fields.String()
+    contest_id = fields.Integer(allow_none=True)
+    site_id = fields.Integer(allow_none=True)
+    is_chief = fields.Boolean()
+
+
+class TimeOut(Schema):
+    server_time = fields.Integer(metadata={"description": "Milliseconds since the Unix epoch, server clock"})
+
+
+class SiteOut(Schema):
+    id = fields.Integer()
+    code = fields.String()
+    name = fields.String()
+    city = fields.String()
+
+
+class StageOut(Schema):
+    code = fields.String()
+    name = fields.String()
+    position = fields.Integer()
+    time_limit_s = fields.Integer()
+
+
+class ContestOut(Schema):
+    code = fields.String()
+    name = fields.String()
+    status = fields.String()
+    ruleset = fields.Dict()
+    last_seq = fields.Integer()
+    sites = fields.List(fields.Nested(SiteOut))
+    stages = fields.List(fields.Nested(StageOut))
+
+
+class BoardQuery(Strict):
+    site = fields.Integer(validate=validate.Range(min=1), metadata={"description": "Only this site's board"})
+    limit = fields.Integer(validate=validate.Range(min=1, max=10000))
+
+
+class BoardRowOut(Schema):
+    id = fields.Integer()
+    ticket_no = fields.String()
+    name = fields.String()
+    enterprise = fields.String()
+    site_id = fields.Integer()
+    rank = fields.Integer()
+    site_rank = fields.Integer(allow_none=True)
+    total = fields.String()
+    complete = fields.Boolean()
+    flags = fields.List(fields.String())
+    stage = fields.String()
+    stage_status = fields.String()
+
+
+class BoardOut(Schema):
+    contest = fields.String()
+    seq = fields.Integer()
+    rows = fields.List(fields.Nested(BoardRowOut))
+    progress = fields.Dict()
+
+
+class MarkIn(Strict):
+    contestant = TICKET
+    aspect = CODE
+    value = fields.Raw(required=True, allow_none=False,
+                       metadata={"description": "Judgement score (integer), measurement reading (number), "
+                                                "level label or pass/fail"})
+    idempotency_key = KEY
+
+
+class CorrectionIn(MarkIn):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    on_behalf_of = fields.String(validate=validate.Length(min=1, max=50),
+                                 metadata={"description": "Chief referee only: whose signed-off mark this replaces"})
+
+
+class DeductionIn(Strict):
+    contestant = TICKET
+    deduction = CODE
+    count = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1000))
+    note = fields.String(load_default="", validate=validate.Length(max=500))
+    idempotency_key = KEY
+
+
+class SignOffIn(Strict):
+    contestant = TICKET
+    idempotency_key = KEY
+
+
+class ResolutionIn(Strict):
+    contestant = TICKET
+    aspect = CODE
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    score = fields.Raw(allow_none=True, load_default=None,
+                       metadata={"description": "The panel score to set; omit to accept the panel's marks"})
+    idempotency_key = KEY
+
+
+class AnswerIn(Strict):
+    aspect = CODE
+    answer = fields.Raw(required=True, allow_none=False)
+    idempotency_key = KEY
+
+
+class StageIn(Strict):
+    contestant = fields.String(validate=validate.Length(min=1, max=50),
+                               metadata={"description": "Ticket number; a contestant omits it (their own)"})
+    idempotency_key = KEY
+
+
+class StartIn(Strict):
+    idempotency_key = KEY
+
+
+class PreviewIn(Strict):
+    aspect = CODE
+    value = fields.Raw(required=True, allow_none=False)
+
+
+class PreviewOut(Schema):
+    aspect = fields.String()
+    marks = fields.String(allow_none=True)
+    status = fields.String()
+
+
+class EventOut(Schema):
+    seq = fields.Integer()
+    kind = fields.String()
+    contestant_id = fields.Integer(allow_none=True)
+    aspect_code = fields.String(allow_none=True)
+
+
+class CommandOut(Schema):
+    duplicate = fields.Boolean(metadata={"description": "True when this key was seen before: nothing new happened"})
+    seq = fields.Integer(metadata={"description": "Sequence number of the command's last event"})
+    events = fields.List(fields.Nested(EventOut))
+    sheet = fields.Dict(metadata={"description": "The contestant's result after the command"})
+
+
+class AspectOut(Schema):
+    code = fields.String()
+    name = fields.String()
+    kind = fields.String()
+    max = fields.String()
+    stage = fields.String(allow_none=True)
+    descriptors = fields.List(fields.String())
+    options = fields.List(fields.String())
+    unit = fields.String(allow_none=True)
+
+
+class AssignmentsOut(Schema):
+    referee = fields.Dict()
+    aspects = fields.List(fields.Nested(AspectOut))
+    deductions = fields.List(fields.Dict())
+    contestants = fields.List(fields.Dict())
+
+
+class SheetOut(Schema):
+    contestant = fields.Dict()
+    seq = fields.Integer()
+    total = fields.String()
+    rank = fields.Integer()
+    complete = fields.Boolean()
+    flags = fields.List(fields.String())
+    aspects = fields.List(fields.Dict())
+    stages = fields.List(fields.Dict())
+    signed_off = fields.List(fields.Integer())
+
+
+class ItemsOut(Schema):
+    items = fields.List(fields.Dict())

@@ -1,0 +1,161 @@
+"""The one place that pushes to Socket.IO clients.
+
+Views call ``publish(contest_id, events)`` after their commit; nothing else emits. Board changes
+are coalesced: ``publish`` only marks the contest dirty and wakes a background task, which after
+a short window (``LIVE_COALESCE_MS``) brings the contest's feed up to the log and sends one delta
+per room — so a burst of 50 marks costs each big screen one message, not 50. Messages that one
+person must see at once (a panel's spread breached, to that panel's referees) are not delayed.
+
+Every emit goes through ``socketio.emit`` with a room, so with ``JX_MESSAGE_QUEUE`` set several
+server processes share rooms over Redis without any view changing. Rooms:
+``contest:<id>`` whole-contest screens and staff, ``site:<id>`` one site's screens,
+``contestant:<id>`` that contestant's tablet, ``referee:<id>`` that referee's tablet.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from typing import Iterable
+
+from flask import Flask
+from flask_socketio import SocketIO
+from sqlalchemy import select
+
+from competition.livefeed import ContestFeed, Delta, RosterEntry, load_roster
+from competition.models import ContestEvent, Contestant, Panel, PanelMember
+from competition.readmodel import ProjectionCache
+
+NAMESPACE = "/live"
+
+
+def server_time_ms() -> int:
+    return int(time.time() * 1000)
+
+
+class Publisher:
+    """Feeds per contest, coalesced delta pushes, and the snapshots and history clients resume from."""
+
+    def __init__(self, app: Flask, socketio: SocketIO, projections: ProjectionCache):
+        self.app = app
+        self.socketio = socketio
+        self.projections = projections
+        self.window_s = app.config.get("LIVE_COALESCE_MS", 250) / 1000
+        self.background = app.config.get("LIVE_BACKGROUND", True)
+        self._feeds: dict[int, ContestFeed] = {}
+        self._rosters: dict[int, dict[int, RosterEntry]] = {}
+        self._dirty: set[int] = set()
+        self._lock = threading.RLock()
+        self._wake = threading.Event()
+        self._task = None
+        self.sent = 0  # messages emitted, for the benchmark
+
+    # --- called by views, after commit -------------------------------------------------------
+    def publish(self, contest_id: int, events: Iterable[ContestEvent]) -> None:
+        events = list(events)
+        for event in events:
+            if event.kind == "panel_spread_breached":
+                self._notify_panel(contest_id, event)
+        with self._lock:
+            self._dirty.add(contest_id)
+        if self.background:
+            self._ensure_task()
+            self._wake.set()
+
+    # --- the coalescing loop ------------------------------------------------------------------
+    def _ensure_task(self) -> None:
+        with self._lock:
+            if self._task is None:
+                self._task = self.socketio.start_background_task(self._run)
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait()
+            # Let the burst gather: everything published within the window goes out together.
+            self.socketio.sleep(self.window_s)
+            self._wake.clear()
+            try:
+                self.flush()
+            except Exception:  # a failed push must not stop the loop; the next flush catches up
+                self.app.logger.exception("live: flush failed")
+
+    def flush(self) -> int:
+        """Bring every dirty contest's feed up to its log and push the deltas; return messages sent."""
+        with self._lock:
+            dirty, self._dirty = self._dirty, set()
+        sent = 0
+        for contest_id in sorted(dirty):
+            with self.app.app_context():
+                session = self.app.extensions["jx_db"].session_factory()
+                try:
+                    with self._lock:
+                        delta = self._advance(session, contest_id)
+                finally:
+                    session.close()
+            if delta is not None:
+                sent += self._push(contest_id, delta)
+        self.sent += sent
+        return sent
+
+    def _advance(self, session, contest_id: int) -> Delta | None:
+        with self.projections.reading(session, contest_id) as projection:
+            return self._advance_feed(session, contest_id, projection)
+
+    def _advance_feed(self, session, contest_id: int, projection) -> Delta | None:
+        roster = self._rosters.get(contest_id)
+        if roster is None or any(ident not in roster for ident in projection.entries):
+            roster = self._rosters[contest_id] = load_roster(session, contest_id)
+        feed = self._feeds.get(contest_id)
+        if feed is None:
+            feed = self._feeds[contest_id] = ContestFeed(contest_id)
+            feed.advance(projection, roster)
+            return None
+        return feed.advance(projection, roster)
+
+    def _push(self, contest_id: int, delta: Delta) -> int:
+        stamp = server_time_ms()
+        whole = {"contest_id": contest_id, "scope": "contest", "server_time": stamp, **delta.as_json()}
+        self.socketio.emit("delta", whole, namespace=NAMESPACE, to=f"contest:{contest_id}")
+        sent = 1
+        # Every site room gets every delta, empty or not, so its sequence numbers stay contiguous.
+        for site_id in self._feeds[contest_id].sites():
+            part = delta.for_site(site_id)
+            self.socketio.emit("delta", {"contest_id": contest_id, "scope": "site", "site_id": site_id,
+                                         "server_time": stamp, **part.as_json()},
+                               namespace=NAMESPACE, to=f"site:{site_id}")
+            sent += 1
+        for row in delta.rows:
+            self.socketio.emit("sheet", {"contest_id": contest_id, "contestant_id": row["id"], "seq": delta.seq,
+                                         "row": row}, namespace=NAMESPACE, to=f"contestant:{row['id']}")
+            sent += 1
+        return sent
+
+    def _notify_panel(self, contest_id: int, event: ContestEvent) -> None:
+        """Tell the panel's referees at once that their scores are too far apart."""
+        with self.app.app_context():
+            session = self.app.extensions["jx_db"].session_factory()
+            try:
+                contestant = session.get(Contestant, event.contestant_id)
+                members = session.scalars(
+                    select(PanelMember.referee_id).join(Panel, Panel.id == PanelMember.panel_id)
+                    .where(Panel.contest_id == contest_id, Panel.site_id == contestant.site_id,
+                           Panel.aspect_code == event.aspect_code)).all()
+                notice = {"contest_id": contest_id, "kind": "panel_spread_breached", "seq": event.seq,
+                          "contestant_id": contestant.id, "ticket_no": contestant.ticket_no,
+                          "aspect_code": event.aspect_code, "payload": json.loads(event.payload)}
+            finally:
+                session.close()
+        for referee_id in members:
+            self.socketio.emit("notice", notice, namespace=NAMESPACE, to=f"referee:{referee_id}")
+        self.sent += len(members)
+
+    # --- what joining and resuming clients get -------------------------------------------------
+    def feed(self, session, contest_id: int) -> ContestFeed:
+        """Return the contest's feed, brought up to the log (a joining client sees the latest)."""
+        with self._lock:
+            delta = self._advance(session, contest_id)
+            feed = self._feeds[contest_id]
+        if delta is not None:
+            self._push(contest_id, delta)  # others in the rooms move to the same position
+        return feed

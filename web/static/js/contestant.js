@@ -1,0 +1,111 @@
+// The contestant's tablet: stage and server-clock countdown, objective items, own progress only.
+import { LiveFeed, ServerClock, indicator } from "./live.js";
+import { Outbox } from "./outbox.js";
+
+const esc = (text) => String(text ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
+const STATUS = { not_started: "未开始 Not started", in_progress: "进行中 In progress", cleared: "已通过 Cleared",
+                 failed: "未通过 Failed", locked: "未解锁 Locked" };
+
+export async function startContestantTablet(config) {
+  const base = `/api/v1/contests/${encodeURIComponent(config.contest)}`;
+  const clock = new ServerClock();
+  await clock.sync();
+  setInterval(() => clock.sync(3), 60000);
+  let sheet = null;
+  let items = [];
+
+  const outbox = new Outbox(`contestant:${config.contestant}`, {
+    onChange: (list) => {
+      const waiting = list.filter((i) => i.state === "unsynced").length;
+      const element = document.getElementById("outbox");
+      element.dataset.pending = waiting;
+      element.textContent = waiting ? `未同步 ${waiting} 条 · ${waiting} unsynced` : "已同步 All synced";
+    },
+    onAccepted: (item, answer) => { if (answer.sheet) { sheet = answer.sheet; } load(); },
+    onRejected: () => renderItems(),
+  });
+
+  async function load() {
+    const [s, i] = await Promise.all([
+      fetch(`${base}/sheets/${encodeURIComponent(config.ticket)}`, { credentials: "same-origin" }),
+      fetch(`${base}/items`, { credentials: "same-origin" }),
+    ]).catch(() => [null, null]);
+    if (s && s.ok) sheet = await s.json();
+    if (i && i.ok) items = (await i.json()).items;
+    renderSheet();
+    renderItems();
+  }
+
+  function currentStage() {
+    return sheet && sheet.stages.find((st) => st.status === "in_progress");
+  }
+
+  function renderSheet() {
+    if (!sheet) return;
+    document.getElementById("my-total").textContent = sheet.total;
+    document.getElementById("my-rank").textContent = sheet.rank;
+    const next = sheet.stages.find((st) => st.status === "not_started");
+    const running = currentStage();
+    document.getElementById("stages").innerHTML = sheet.stages.map((st) => `
+      <li data-stage="${esc(st.code)}" data-status="${st.status}">${esc(st.code)} · ${STATUS[st.status] || st.status}
+        ${st.status === "cleared" || st.status === "failed" ? ` · ${esc(st.score)}/${esc(st.max)}` : ""}
+        ${running && running.code === st.code ? `<button data-finish="${esc(st.code)}" class="primary">完成本关 Finish</button>` : ""}
+        ${!running && next && next.code === st.code ? `<button data-start="${esc(st.code)}" class="primary">开始本关 Start</button>` : ""}</li>`).join("");
+    document.querySelectorAll("[data-start]").forEach((b) => b.addEventListener("click", () => outbox.add(`${base}/stages/${b.dataset.start}/start`, {}, "开始 Start", "stage")));
+    document.querySelectorAll("[data-finish]").forEach((b) => b.addEventListener("click", () => outbox.add(`${base}/stages/${b.dataset.finish}/finish`, {}, "完成 Finish", "stage")));
+  }
+
+  function renderItems() {
+    const element = document.getElementById("items");
+    if (!items.length) { element.innerHTML = '<p class="empty">本关无客观题 · No objective items in the stages you have started</p>'; return; }
+    element.innerHTML = items.map((item) => {
+      const waiting = outbox.items.find((o) => o.body.aspect === item.code);
+      const state = waiting ? (waiting.state === "rejected" ? `<span class="tag warn">${esc(waiting.error)}</span>` : '<span class="tag unsynced">未同步 Unsynced</span>')
+        : (item.answer !== null && item.answer !== undefined ? '<span class="tag ok">已作答 Answered</span>' : "");
+      let input;
+      if (item.item === "true_false") {
+        input = [true, false].map((v) => `<button data-item="${esc(item.code)}" data-value="${v}" class="score ${item.answer === v ? "on" : ""}">${v ? "对 True" : "错 False"}</button>`).join("");
+      } else if (item.item === "numeric") {
+        input = `<form data-item="${esc(item.code)}"><input name="answer" inputmode="decimal" value="${esc(item.answer ?? "")}"><button class="primary">提交 Submit</button></form>`;
+      } else {
+        const multiple = item.item === "multiple";
+        input = item.options.map((o) => {
+          const label = o.split(".", 1)[0].trim();
+          const on = multiple ? (item.answer || []).includes(label) : item.answer === label;
+          return `<label class="option"><input type="${multiple ? "checkbox" : "radio"}" name="${esc(item.code)}" value="${esc(label)}" ${on ? "checked" : ""}> ${esc(o)}</label>`;
+        }).join("") + `<button data-choose="${esc(item.code)}" class="primary">提交 Submit</button>`;
+      }
+      return `<div class="card item" data-item-card="${esc(item.code)}"><h3>${esc(item.code)} ${esc(item.question || item.name)} ${state}</h3>${input}</div>`;
+    }).join("");
+    const answer = (code, value) => outbox.add(`${base}/answers`, { aspect: code, answer: value }, `答题 ${code}`, "answer");
+    element.querySelectorAll("button[data-value]").forEach((b) => b.addEventListener("click", () => answer(b.dataset.item, b.dataset.value === "true")));
+    element.querySelectorAll("form[data-item]").forEach((f) => f.addEventListener("submit", (e) => { e.preventDefault(); answer(f.dataset.item, f.answer.value); }));
+    element.querySelectorAll("button[data-choose]").forEach((b) => b.addEventListener("click", () => {
+      const picked = [...element.querySelectorAll(`input[name="${b.dataset.choose}"]:checked`)].map((i) => i.value);
+      const item = items.find((i) => i.code === b.dataset.choose);
+      answer(b.dataset.choose, item.item === "multiple" ? picked : picked[0]);
+    }));
+  }
+
+  // The countdown follows the server clock: started_at is the server's, and now() is corrected.
+  setInterval(() => {
+    const running = currentStage();
+    const element = document.getElementById("countdown");
+    if (!running || !running.started_at) { element.textContent = "--:--"; element.dataset.remaining = ""; return; }
+    const left = Math.round((Date.parse(running.started_at) + running.time_limit_s * 1000 - clock.now()) / 1000);
+    const shown = Math.abs(left);
+    element.textContent = `${left < 0 ? "超时 +" : ""}${String(Math.floor(shown / 60)).padStart(2, "0")}:${String(shown % 60).padStart(2, "0")}`;
+    element.dataset.remaining = left;
+    document.getElementById("stage-name").textContent = running.code;
+  }, 250);
+
+  const feed = new LiveFeed({
+    contest: config.contest, scope: "contestant", contestant: config.contestant,
+    onStatus: (state) => { indicator(document.getElementById("connection"))(state); if (state === "live") outbox.flush(); },
+    onState: (f) => { if (f.row) { document.getElementById("my-total").textContent = f.row.total; document.getElementById("my-rank").textContent = f.row.rank; } },
+  });
+  window.jxClock = clock;
+  window.jxOutbox = outbox;
+  window.jxFeed = feed;
+  await load();
+}

@@ -1,0 +1,68 @@
+// A tablet's outbox: every command is stored (localStorage) with its idempotency key before it is
+// sent, shown as unsynced until the server answers, and re-sent after a network failure. The
+// server accepts a key once, so a resend after a lost answer does not count twice.
+import { csrfToken } from "./live.js";
+
+function newKey() {
+  return (crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random().toString(16).slice(2)}`);
+}
+
+export class Outbox {
+  constructor(name, { onChange, onAccepted, onRejected } = {}) {
+    this.storageKey = `jx-outbox:${name}`;
+    Object.assign(this, { onChange, onAccepted, onRejected });
+    this.items = JSON.parse(localStorage.getItem(this.storageKey) || "[]");
+    this.sending = false;
+    window.addEventListener("online", () => this.flush());
+    setInterval(() => this.flush(), 5000);
+  }
+
+  save() { localStorage.setItem(this.storageKey, JSON.stringify(this.items)); if (this.onChange) this.onChange(this.items); }
+
+  add(url, body, label, kind = "mark") {
+    const item = { url, body: { ...body, idempotency_key: body.idempotency_key || newKey() }, label, kind, state: "unsynced" };
+    this.items.push(item);
+    this.save();
+    this.flush();
+    return item;
+  }
+
+  pending() { return this.items.filter((item) => item.state === "unsynced").length; }
+
+  dismiss(key) { this.items = this.items.filter((item) => item.body.idempotency_key !== key); this.save(); }
+
+  async flush() {
+    if (this.sending) return;
+    this.sending = true;
+    try {
+      for (const item of [...this.items]) {
+        if (item.state !== "unsynced") continue;
+        let response;
+        try {
+          response = await fetch(item.url, {
+            method: "POST", credentials: "same-origin",
+            headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
+            body: JSON.stringify(item.body),
+          });
+        } catch (err) {
+          return;  // offline: keep everything, in order, for the next flush
+        }
+        // Server trouble or a lapsed sign-in: keep the item and retry; it is not the mark that is wrong.
+        if (response.status >= 500 || response.status === 401) return;
+        const answer = await response.json().catch(() => ({}));
+        if (response.ok) {
+          this.items = this.items.filter((other) => other !== item);
+          this.save();
+          if (this.onAccepted) this.onAccepted(item, answer);
+        } else {
+          item.state = "rejected";
+          item.error = answer.message || response.statusText;
+          this.save();
+          if (this.onRejected) this.onRejected(item, answer);
+        }
+      }
+    } finally {
+      this.sending = false;
+    }
+  }
+}
