@@ -23,18 +23,25 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+class LiveServer(str):
+    """The server's base URL (a str), with the path of its SQLite database."""
+
+    database: Path
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     """Migrate a fresh SQLite database, load the demo and serve it, as `make run` does."""
-    env = dict(os.environ, JX_DATABASE_URL=f"sqlite:///{tmp_path_factory.mktemp('live') / 'live.sqlite'}",
-               JX_SECRET_KEY="browser-test")
+    database = tmp_path_factory.mktemp("live") / "live.sqlite"
+    env = dict(os.environ, JX_DATABASE_URL=f"sqlite:///{database}", JX_SECRET_KEY="browser-test")
     flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
     for step in (["db", "upgrade"], ["seed-demo", "--if-empty"]):
         subprocess.run(flask + step, cwd=ROOT, env=env, check=True, capture_output=True)
     port = _free_port()
     server = subprocess.Popen(flask + ["run", "--host", "127.0.0.1", "--port", str(port)], cwd=ROOT, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
+    url = LiveServer(f"http://127.0.0.1:{port}")
+    url.database = database
     deadline = time.monotonic() + 30
     while True:
         try:
@@ -73,3 +80,37 @@ def page(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+def api(base: str, method: str, path: str, body: dict | None = None, token: str | None = None):
+    """Call the JSON API like any client; return (status, body)."""
+    import json
+    import urllib.error
+
+    request = urllib.request.Request(base + path, method=method, data=None if body is None else json.dumps(body).encode(),
+                                     headers={"Content-Type": "application/json",
+                                              **({"Authorization": f"Bearer {token}"} if token else {})})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as error:
+        with error:
+            return error.code, json.loads(error.read() or b"null")
+
+
+def sign_in(base: str, role: str, login: str, secret: str, contest: str | None = "DEMO-EA") -> str:
+    body = {"role": role, "login": login, "secret": secret, **({"contest": contest} if contest else {})}
+    status, answer = api(base, "POST", "/api/v1/auth/token", body)
+    assert status == 201, answer
+    return answer["token"]
+
+
+def display_token(server: LiveServer, contest: str, site: str | None = None) -> str:
+    import sqlite3
+
+    with sqlite3.connect(server.database) as db:
+        query = ("SELECT d.token FROM display_links d JOIN contests c ON c.id = d.contest_id "
+                 "LEFT JOIN sites s ON s.id = d.site_id WHERE c.code = ? AND ")
+        if site is None:
+            return db.execute(query + "d.site_id IS NULL", (contest,)).fetchone()[0]
+        return db.execute(query + "s.code = ?", (contest, site)).fetchone()[0]

@@ -64,7 +64,7 @@ export async function startContestantTablet(config) {
         : (item.answer !== null && item.answer !== undefined ? '<span class="tag ok">已作答 Answered</span>' : "");
       let input;
       if (item.item === "true_false") {
-        input = [true, false].map((v) => `<button data-item="${esc(item.code)}" data-value="${v}" class="score ${item.answer === v ? "on" : ""}">${v ? "对 True" : "错 False"}</button>`).join("");
+        input = `<div class="scores">${[true, false].map((v) => `<button data-item="${esc(item.code)}" data-value="${v}" class="score ${item.answer === v ? "on" : ""}">${v ? "对 True" : "错 False"}</button>`).join("")}</div>`;
       } else if (item.item === "numeric") {
         input = `<form data-item="${esc(item.code)}"><input name="answer" inputmode="decimal" value="${esc(item.answer ?? "")}"><button class="primary">提交 Submit</button></form>`;
       } else {
