@@ -6,7 +6,7 @@ FLASK  := $(VENV)/bin/flask --app wsgi
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test setup browser-deps bench clean
+.PHONY: run test setup browser-deps bench clean simulate
 
 # A virtualenv with the app and its test tools, rebuilt when pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml
@@ -33,8 +33,14 @@ run: setup
 	@echo "                           http://$(HOST):$(PORT)/contests/DEMO-ES  (闯关 level progress)"
 	@echo "    API                    http://$(HOST):$(PORT)/api/v1/contests"
 	@$(FLASK) demo-links --base http://$(HOST):$(PORT)
+	@echo "    模拟比赛 Simulate: in another terminal, \`make simulate\` (referees and contestants via the API)"
 	@echo ""
 	$(FLASK) run --host $(HOST) --port $(PORT)
+
+# Simulated referees and contestants drive the demo through the API of the server `make run` started.
+CONTEST ?= DEMO-ES
+simulate: setup
+	$(FLASK) simulate $(CONTEST) --base http://$(HOST):$(PORT)
 
 # Debian's Chromium and CJK fonts for the browser tests (Playwright cannot download a browser here).
 browser-deps:

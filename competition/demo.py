@@ -105,8 +105,9 @@ def _seed_contest(session: Session, *, code: str, ruleset_code: str, name: str, 
     start = utcnow() - timedelta(hours=3)
     for n, contestant in enumerate(contestants):
         ability = rng.uniform(0.45, 0.95)
-        # Leave a few contestants part-marked, so the board shows a contest in progress.
-        share = 1.0 if n % 8 < 6 else 0.5
+        # Leave half the contestants part-marked: the board shows a contest in progress, and
+        # `flask simulate` has marks left to enter.
+        share = 1.0 if n % 8 < 4 else 0.5
         judges = panels[contestant.site_id]
         if not ruleset.stages:
             _mark_aspects(session, ruleset.aspects.values(), contestant, judges, ability, share, rng, code)
@@ -143,13 +144,13 @@ def _mark_aspects(session, aspects, contestant, judges, ability, share, rng, cod
                                     value=score, command_key=f"{key}-{seat}")
         elif isinstance(aspect, MeasurementAspect):
             marking.record_mark(session, referee=judges[0], contestant=contestant, aspect_code=aspect.code,
-                                value=_reading(aspect, ability, rng), command_key=key)
+                                value=plausible_reading(aspect, ability, rng), command_key=key)
         else:
             marking.answer_item(session, contestant=contestant, aspect_code=aspect.code,
-                                answer=_answer(aspect, rng.random() < ability, rng), command_key=key)
+                                answer=plausible_answer(aspect, rng.random() < ability, rng), command_key=key)
 
 
-def _reading(aspect: MeasurementAspect, ability: float, rng: random.Random):
+def plausible_reading(aspect: MeasurementAspect, ability: float, rng: random.Random):
     if aspect.method == "pass_fail":
         return rng.random() < ability + 0.1
     if aspect.method == "levels":
@@ -160,7 +161,7 @@ def _reading(aspect: MeasurementAspect, ability: float, rng: random.Random):
         abs(deviation).quantize(Decimal(1)))
 
 
-def _answer(aspect, correct: bool, rng: random.Random):
+def plausible_answer(aspect, correct: bool, rng: random.Random):
     if aspect.item == "true_false":
         return aspect.answer if correct else not aspect.answer
     if aspect.item == "numeric":

@@ -71,3 +71,26 @@ def register(app: Flask) -> None:
         for link, code in session.execute(select(DisplayLink, Contest.code).join(Contest)
                                           .where(DisplayLink.revoked_at.is_(None)).order_by(DisplayLink.id)):
             click.echo(f"    大屏 {code:8} {link.label:24} {base}/screen/{link.token}")
+
+    @app.cli.command("simulate")
+    @click.argument("code")
+    @click.option("--base", default="http://127.0.0.1:5000", show_default=True, help="The running server.")
+    @click.option("--rate", default=4.0, show_default=True, help="Actions per second.")
+    @click.option("--duration", type=float, default=None, help="Stop after this many seconds.")
+    @click.option("--referee-pin", default=DEMO_REFEREE_PIN, show_default=True)
+    @click.option("--contestant-pin", default=DEMO_CONTESTANT_PIN, show_default=True)
+    def simulate_command(code: str, base: str, rate: float, duration: float | None, referee_pin: str,
+                         contestant_pin: str) -> None:
+        """Drive a running contest with simulated referees and contestants, through the real API."""
+        from .simulate import Simulator, http_transport
+
+        session = db().session
+        try:
+            simulator = Simulator(session, code, http_transport(base), referee_pin, contestant_pin, log=click.echo)
+        except LookupError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"simulate: {code} at {base}, {rate}/s; open a big screen to watch (flask demo-links)")
+        try:
+            simulator.run(rate=rate, duration=duration)
+        except (OSError, PermissionError) as exc:
+            raise click.ClickException(f"cannot reach or sign in to {base}: {exc}") from None

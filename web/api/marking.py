@@ -341,6 +341,7 @@ class Assignments(MethodView):
                                     "station": c.station, "total": str(projection.results[c.id].total),
                                     "my_marks": {k: (str(v) if isinstance(v, Decimal) else v) for k, v in mine.items()},
                                     "signed_off": bool(state and referee.id in state.signed_off),
+                                    "started_stages": sorted(state.stages) if state else [],
                                     "blocked": sorted(state.breached) if state else []})
         return {"referee": {"id": referee.id, "code": referee.code, "name": referee.name,
                             "site_id": referee.site_id, "is_chief": referee.is_chief},

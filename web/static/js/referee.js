@@ -86,6 +86,9 @@ export async function startRefereeTablet(config) {
     const state = waiting ? (waiting.state === "rejected" ? `<span class="tag warn">被拒 Rejected: ${esc(waiting.error)}</span>` : '<span class="tag unsynced">未同步 Unsynced</span>')
       : (mine !== undefined ? `<span class="tag ok">已评 Marked: ${esc(mine)}</span>` : "");
     let input;
+    if (aspect.stage && !who.started_stages.includes(aspect.stage)) {
+      return `<div class="card aspect locked" data-aspect="${esc(aspect.code)}"><h3>${esc(aspect.code)} ${esc(aspect.name)} <small>${esc(aspect.stage)} 未开始 · stage not started</small></h3></div>`;
+    }
     if (aspect.kind === "judgement") {
       input = `<div class="scores">${aspect.descriptors.map((text, score) => `
         <button data-aspect="${esc(aspect.code)}" data-score="${score}" class="score ${String(mine) === String(score) ? "on" : ""}">
