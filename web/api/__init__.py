@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import Flask, request
 from flask_smorest import Api as _Api
+from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException
 
 from competition.errors import ContestError
@@ -33,7 +34,20 @@ def _flatten(errors, path=()) -> list[str]:
     return [f"{'.'.join(path) or 'body'}: {errors}"]
 
 
+class ErrorSchema(Schema):
+    """Every error response (documented once, used by every operation)."""
+
+    code = fields.Integer(metadata={"description": "HTTP status"})
+    status = fields.String(metadata={"description": "Status name"})
+    error = fields.String(metadata={"description": "Stable error code, e.g. not_assigned, invalid_mark"})
+    message = fields.String(metadata={"description": "What went wrong; names the field when one is at fault"})
+    field = fields.String(metadata={"description": "The request field at fault, when one is"})
+    errors = fields.Dict(metadata={"description": "Reasons per location and field"})
+
+
 class Api(_Api):
+    ERROR_SCHEMA = ErrorSchema
+
     def handle_http_exception(self, error: HTTPException):
         if not request.path.startswith("/api/"):
             return error  # pages keep Flask's own HTML error pages
