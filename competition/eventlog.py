@@ -27,6 +27,7 @@ KINDS = frozenset({
     "contest_started", "mark_recorded", "mark_corrected", "item_answered", "deduction_applied",
     "stage_started", "stage_cleared", "stage_failed", "panel_spread_breached",
     "panel_spread_resolved", "signed_off",
+    "contest_ended", "board_frozen", "board_thawed", "contest_finalized",
 })
 
 
@@ -151,6 +152,10 @@ def _fetch_plain(session: Session, statement) -> list[tuple]:
         return result.cursor.fetchall()
     finally:
         result.close()
+
+
+def decode_payload(payload: str) -> dict:
+    return json.loads(payload)
 
 
 def _decode(rows) -> list[LoggedEvent]:
