@@ -8,8 +8,10 @@ person must see at once (a panel's spread breached, to that panel's referees) ar
 
 Every emit goes through ``socketio.emit`` with a room, so with ``JX_MESSAGE_QUEUE`` set several
 server processes share rooms over Redis without any view changing. Rooms:
-``contest:<id>`` whole-contest screens and staff, ``site:<id>`` one site's screens,
-``contestant:<id>`` that contestant's tablet, ``referee:<id>`` that referee's tablet.
+``staff:<id>`` staff (always live), ``contest:<id>`` whole-contest screens, ``site:<id>`` one
+site's screens, ``contestant:<id>`` that contestant's tablet, ``referee:<id>`` that referee's
+tablet. While the public board is frozen, ``contest:`` and ``site:`` rooms get no deltas: joining
+them gives the board as it stood at the freeze; on thaw they are told to catch up.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from flask import Flask
 from flask_socketio import SocketIO
 from sqlalchemy import select
 
+from competition import control, readmodel
 from competition.livefeed import ContestFeed, Delta, RosterEntry, load_roster
 from competition.models import ContestEvent, Contestant, Panel, PanelMember
 from competition.readmodel import ProjectionCache
@@ -46,14 +49,25 @@ class Publisher:
         self._feeds: dict[int, ContestFeed] = {}
         self._rosters: dict[int, dict[int, RosterEntry]] = {}
         self._dirty: set[int] = set()
+        self._frozen: dict[tuple[int, int], ContestFeed] = {}
         self._lock = threading.RLock()
         self._wake = threading.Event()
         self._task = None
         self.sent = 0  # messages emitted, for the benchmark
 
     # --- called by views, after commit -------------------------------------------------------
-    def publish(self, contest_id: int, events: Iterable[ContestEvent]) -> None:
+    def publish(self, contest_id: int, events: Iterable[ContestEvent], *, contest_changed: bool = False) -> None:
+        """Hand over what a view committed. ``contest_changed``: the contest's state moved (start,
+        end, freeze, thaw, finalize), so screens are told at once, not after the window."""
         events = list(events)
+        if contest_changed:
+            # Screens re-join on this (with their seq): after a thaw they catch up at once.
+            message = {"contest_id": contest_id, "kinds": [e.kind for e in events],
+                       "seq": max((e.seq for e in events), default=None)}
+            feed = self._feeds.get(contest_id)
+            rooms = [f"staff:{contest_id}", f"contest:{contest_id}"] + [f"site:{s}" for s in (feed.sites() if feed else ())]
+            for room in rooms:
+                self.socketio.emit("contest", message, namespace=NAMESPACE, to=room)
         for event in events:
             if event.kind == "panel_spread_breached":
                 self._notify_panel(contest_id, event)
@@ -91,10 +105,11 @@ class Publisher:
                 try:
                     with self._lock:
                         delta = self._advance(session, contest_id)
+                    frozen = control.board_state(session, contest_id).frozen
                 finally:
                     session.close()
             if delta is not None:
-                sent += self._push(contest_id, delta)
+                sent += self._push(contest_id, delta, public=not frozen)
         self.sent += sent
         return sent
 
@@ -113,21 +128,25 @@ class Publisher:
             return None
         return feed.advance(projection, roster)
 
-    def _push(self, contest_id: int, delta: Delta) -> int:
+    def _push(self, contest_id: int, delta: Delta, *, public: bool) -> int:
         stamp = server_time_ms()
         whole = {"contest_id": contest_id, "scope": "contest", "server_time": stamp, **delta.as_json()}
-        self.socketio.emit("delta", whole, namespace=NAMESPACE, to=f"contest:{contest_id}")
+        self.socketio.emit("delta", whole, namespace=NAMESPACE, to=f"staff:{contest_id}")
         sent = 1
+        for row in delta.rows:
+            self.socketio.emit("sheet", {"contest_id": contest_id, "contestant_id": row["id"], "seq": delta.seq,
+                                         "row": row}, namespace=NAMESPACE, to=f"contestant:{row['id']}")
+            sent += 1
+        if not public:
+            return sent  # frozen: the public rooms keep the board as it stood
+        self.socketio.emit("delta", whole, namespace=NAMESPACE, to=f"contest:{contest_id}")
+        sent += 1
         # Every site room gets every delta, empty or not, so its sequence numbers stay contiguous.
         for site_id in self._feeds[contest_id].sites():
             part = delta.for_site(site_id)
             self.socketio.emit("delta", {"contest_id": contest_id, "scope": "site", "site_id": site_id,
                                          "server_time": stamp, **part.as_json()},
                                namespace=NAMESPACE, to=f"site:{site_id}")
-            sent += 1
-        for row in delta.rows:
-            self.socketio.emit("sheet", {"contest_id": contest_id, "contestant_id": row["id"], "seq": delta.seq,
-                                         "row": row}, namespace=NAMESPACE, to=f"contestant:{row['id']}")
             sent += 1
         return sent
 
@@ -152,10 +171,26 @@ class Publisher:
 
     # --- what joining and resuming clients get -------------------------------------------------
     def feed(self, session, contest_id: int) -> ContestFeed:
-        """Return the contest's feed, brought up to the log (a joining client sees the latest)."""
+        """Return the contest's live feed, brought up to the log (a joining client sees the latest)."""
         with self._lock:
             delta = self._advance(session, contest_id)
             feed = self._feeds[contest_id]
         if delta is not None:
-            self._push(contest_id, delta)  # others in the rooms move to the same position
+            # Others in the rooms move to the same position.
+            self._push(contest_id, delta, public=not control.board_state(session, contest_id).frozen)
         return feed
+
+    def public_feed(self, session, contest_id: int) -> tuple[ContestFeed, bool]:
+        """Return the feed public screens see, and whether it is frozen (then as of the freeze)."""
+        live = self.feed(session, contest_id)
+        at_seq = control.board_state(session, contest_id).frozen_at_seq
+        if at_seq is None:
+            return live, False
+        with self._lock:
+            frozen = self._frozen.get((contest_id, at_seq))
+            if frozen is None:
+                frozen = ContestFeed(contest_id)
+                frozen.advance(readmodel.rebuild(session, contest_id, until_seq=at_seq),
+                               self._rosters.get(contest_id) or load_roster(session, contest_id))
+                self._frozen = {(contest_id, at_seq): frozen}
+        return frozen, True

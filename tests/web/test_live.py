@@ -214,3 +214,50 @@ def test_a_panel_hears_at_once_when_its_spread_is_breached(demo_app, client):
                for code, (_, conn) in tablets.items()}
     assert [n["aspect_code"] for n in notices["WZ-R1"]] == [aspect] and len(notices["WZ-R2"]) == 1
     assert notices["WZ-R4"] == []  # not on that panel
+
+
+def control_command(client, token, action, key):
+    return client.post(f"{EA}/{action}", headers=bearer(token), json={"idempotency_key": key})
+
+
+def test_a_frozen_board_holds_still_for_screens_while_staff_see_it_live(demo_app, client):
+    admin = token_for(client, "admin", *DEMO_ADMIN, contest=None)
+    assert control_command(client, admin, "freeze", "freeze-1").status_code == 200
+    screen = connect(demo_app, display=links(demo_app)["contest"])
+    staff = connect(demo_app, token=admin)
+    public = join(screen, scope="contest")
+    assert public["frozen"] is True and join(staff, scope="contest")["frozen"] is False
+    frozen_seq = public["seq"]
+
+    tokens = panel_tokens(client)
+    ticket, aspects = open_panels(client, tokens)[0]
+    mark_panel(client, tokens, ticket, aspects[0], 3, "while-frozen")
+    demo_app.extensions["jx_publisher"].flush()
+    assert deltas(screen) == [] and len(deltas(staff)) == 1
+    board = client.get(f"{EA}/board").get_json()
+    assert board["frozen"] is True and board["seq"] == frozen_seq
+    assert client.get(f"{EA}/board", headers=bearer(admin)).get_json()["seq"] > frozen_seq
+
+    assert control_command(client, admin, "thaw", "thaw-1").status_code == 200
+    told = [m for m in screen.get_received("/live") if m["name"] == "contest"]
+    assert told and "board_thawed" in told[0]["args"][0]["kinds"]
+    caught_up = join(screen, scope="contest", since=frozen_seq)
+    # The missed deltas, or a fresh snapshot when this process's history starts after the freeze.
+    assert caught_up["frozen"] is False and caught_up["kind"] in ("deltas", "resync")
+    rows = ([row for d in caught_up["deltas"] for row in d["rows"]] if caught_up["kind"] == "deltas"
+            else caught_up["snapshot"]["rows"])
+    live = next(r for r in client.get(f"{EA}/board", headers=bearer(admin)).get_json()["rows"] if r["ticket_no"] == ticket)
+    assert next(r for r in rows if r["ticket_no"] == ticket)["total"] == live["total"]
+
+
+def test_finalize_over_the_api_lists_what_is_outstanding(demo_app, client):
+    admin = token_for(client, "admin", *DEMO_ADMIN, contest=None)
+    early = control_command(client, admin, "finalize", "fin-early")
+    assert early.status_code == 409 and "end it before finalizing" in early.get_json()["message"]
+    assert control_command(client, admin, "end", "end-1").status_code == 200
+    refused = control_command(client, admin, "finalize", "fin-1")
+    assert refused.status_code == 409 and "has not signed off" in refused.get_json()["message"]
+    referee = token_for(client, "referee", "WZ-R1", DEMO_REFEREE_PIN)
+    late = client.post(f"{EA}/marks", headers=bearer(referee),
+                       json={"contestant": "WZ008", "aspect": "A1.3", "value": 1, "idempotency_key": "late"})
+    assert late.status_code == 409 and "ended" in late.get_json()["message"]

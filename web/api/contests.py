@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from competition.access import contest_by_code
-from competition.livefeed import board_rows, load_roster
 from competition.models import Contest
 from competition.setup import ruleset_of
 
-from ..extensions import db, projections
+from ..auth import current_principal
+from ..extensions import db
 from .schemas import BoardOut, BoardQuery, ContestOut
 
 blp = Blueprint("contests", __name__, url_prefix="/api/v1/contests", description="Contests and live boards")
@@ -50,17 +51,19 @@ class Board(MethodView):
     @blp.response(200, BoardOut)
     @blp.alt_response(404, description="No such contest")
     def get(self, query, code: str):
-        """The public board: overall, or one site's (``site``), best first."""
+        """The public board: overall, or one site's (``site``), best first.
+
+        While the board is frozen this is the board as it stood at the freeze (``frozen: true``),
+        except for staff, who always see it live.
+        """
         session = db().session
         contest = contest_by_code(session, code)
-        roster = load_roster(session, contest.id)
-        with projections().reading(session, contest.id) as projection:
-            rows = board_rows(projection, roster)
-            seq, progress = projection.seq, projection.level_progress()
-        site = query.get("site")
-        if site is not None:
-            ordered = sorted((r for r in rows.values() if r["site_id"] == site), key=lambda r: r["site_rank"])
+        publisher = current_app.extensions["jx_publisher"]
+        principal = current_principal()
+        if principal is not None and principal.role == "admin":
+            feed, frozen = publisher.feed(session, contest.id), False
         else:
-            ordered = sorted(rows.values(), key=lambda r: r["rank"])
-        return {"contest": contest.code, "seq": seq, "rows": ordered[:query.get("limit")],
-                "progress": {str(s): c for s, c in progress.items()}}
+            feed, frozen = publisher.public_feed(session, contest.id)
+        snapshot = feed.snapshot(query.get("site"))
+        return {"contest": contest.code, "seq": snapshot["seq"], "frozen": frozen,
+                "rows": snapshot["rows"][:query.get("limit")], "progress": snapshot["progress"]}

@@ -12,7 +12,7 @@ from flask import abort, current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from competition import marking, setup
+from competition import control, marking, setup
 from competition.access import (assigned_aspects, contest_by_code, contestant_by_ticket, referee_by_code,
                                 site_contestants)
 from competition.errors import InvalidMark, NotAssigned
@@ -255,6 +255,17 @@ class StageFinish(MethodView):
         return _respond(contest, contestant, outcome)
 
 
+def _lifecycle(service, code: str, key: str):
+    session = db().session
+    contest = contest_by_code(session, code)
+    events = service(session, contest, actor=current_principal().scope.principal, command_key=key)
+    session.commit()
+    current_app.extensions["jx_publisher"].publish(contest.id, events, contest_changed=True)
+    return {"duplicate": False, "seq": contest.last_seq,
+            "events": [{"seq": e.seq, "kind": e.kind, "contestant_id": None, "aspect_code": None} for e in events],
+            "sheet": {}}
+
+
 @blp.route("/<code>/start")
 class ContestStart(MethodView):
     @require_roles("admin")
@@ -263,15 +274,52 @@ class ContestStart(MethodView):
     @_document_refusals
     def post(self, body, code: str):
         """Start the contest at every site at once; the rule set is frozen from now on."""
-        session = db().session
-        contest = contest_by_code(session, code)
-        events = setup.start_contest(session, contest, actor=current_principal().scope.principal,
-                                     command_key=body["idempotency_key"])
-        session.commit()
-        current_app.extensions["jx_publisher"].publish(contest.id, events)
-        return {"duplicate": False, "seq": contest.last_seq,
-                "events": [{"seq": e.seq, "kind": e.kind, "contestant_id": None, "aspect_code": None}
-                           for e in events], "sheet": {}}
+        return _lifecycle(setup.start_contest, code, body["idempotency_key"])
+
+
+@blp.route("/<code>/end")
+class ContestEnd(MethodView):
+    @require_roles("admin")
+    @blp.arguments(StartIn)
+    @blp.response(200, CommandOut)
+    @_document_refusals
+    def post(self, body, code: str):
+        """End the contest at every site: no more marks or answers; referees can still sign off."""
+        return _lifecycle(control.end_contest, code, body["idempotency_key"])
+
+
+@blp.route("/<code>/freeze")
+class BoardFreeze(MethodView):
+    @require_roles("admin")
+    @blp.arguments(StartIn)
+    @blp.response(200, CommandOut)
+    @_document_refusals
+    def post(self, body, code: str):
+        """Freeze the public board (big screens, public API) at this moment; staff see it live."""
+        return _lifecycle(control.freeze_board, code, body["idempotency_key"])
+
+
+@blp.route("/<code>/thaw")
+class BoardThaw(MethodView):
+    @require_roles("admin")
+    @blp.arguments(StartIn)
+    @blp.response(200, CommandOut)
+    @_document_refusals
+    def post(self, body, code: str):
+        """Publish everything the frozen board held back."""
+        return _lifecycle(control.thaw_board, code, body["idempotency_key"])
+
+
+@blp.route("/<code>/finalize")
+class ContestFinalize(MethodView):
+    @require_roles("admin")
+    @blp.arguments(StartIn)
+    @blp.response(200, CommandOut)
+    @_document_refusals
+    def post(self, body, code: str):
+        """Make the results final; refused (409, listing what is outstanding) while a panel is
+        blocked or a referee has not signed off a contestant they marked."""
+        return _lifecycle(control.finalize_contest, code, body["idempotency_key"])
 
 
 @blp.route("/<code>/preview")

@@ -100,6 +100,7 @@ class BoardRowOut(Schema):
 class BoardOut(Schema):
     contest = fields.String()
     seq = fields.Integer()
+    frozen = fields.Boolean(metadata={"description": "The board as it stood at the freeze"})
     rows = fields.List(fields.Nested(BoardRowOut))
     progress = fields.Dict()
 

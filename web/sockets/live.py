@@ -84,9 +84,12 @@ class LiveNamespace(Namespace):
         room, (contest, scope, target) = found
         join_room(room)
         publisher = current_app.extensions["jx_publisher"]
-        feed = publisher.feed(db().session, contest.id)
+        if room.startswith(("contest:", "site:")):
+            feed, frozen = publisher.public_feed(db().session, contest.id)
+        else:
+            feed, frozen = publisher.feed(db().session, contest.id), False
         answer = {"ok": True, "contest_id": contest.id, "scope": scope, "room": room, "seq": feed.seq,
-                  "server_time": server_time_ms()}
+                  "frozen": frozen, "server_time": server_time_ms()}
         if scope == "referee":
             return answer
         if scope == "contestant":
@@ -120,7 +123,9 @@ class LiveNamespace(Namespace):
         if not who.may_read_contest(contest.id):
             return _refuse("forbidden", "this sign-in belongs to another contest")
         if scope == "contest":
-            if who.role == "admin" or (who.role in ("display", "referee") and who.site_id is None):
+            if who.role == "admin":
+                return f"staff:{contest.id}", (contest, scope, contest.id)  # staff always see it live
+            if who.role in ("display", "referee") and who.site_id is None:
                 return f"contest:{contest.id}", (contest, scope, contest.id)
             return _refuse("forbidden", f"{who.role} may not watch the whole contest")
         if scope == "site":

@@ -49,6 +49,8 @@ export class LiveFeed {
       this.row = message.row; this.seq = message.seq; this.emit();
     });
     this.socket.on("notice", (notice) => this.onNotice && this.onNotice(notice));
+    // The contest changed state (freeze, thaw, end, finalize): ask again from where we are.
+    this.socket.on("contest", () => this.join());
   }
 
   status(state) { this.state = state; if (this.onStatus) this.onStatus(state); }
@@ -66,6 +68,7 @@ export class LiveFeed {
         setTimeout(() => this.join(), 2000);
         return;
       }
+      this.frozen = Boolean(answer.frozen);
       if (answer.kind === "deltas") {
         for (const delta of answer.deltas) this.apply(delta);
       } else if (answer.kind === "snapshot" || answer.kind === "resync") {

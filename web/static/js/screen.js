@@ -50,6 +50,7 @@ export function startScreen(config) {
         ${config.site ? "" : `<td>${escapeHtml(siteNames[r.site_id] || "")}</td>`}
         ${config.stages.length ? `<td>${escapeHtml(stageNames[r.stage] || (r.stage_status === "finished" ? "全部通关 All cleared" : ""))}</td>` : ""}
         <td class="num total">${escapeHtml(r.total)}</td></tr>`).join("");
+    document.getElementById("frozen").hidden = !feed.frozen;
     const seq = document.getElementById("seq");
     seq.textContent = `seq ${feed.seq}`;
     seq.dataset.seq = feed.seq;
