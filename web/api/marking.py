@@ -266,60 +266,31 @@ def _lifecycle(service, code: str, key: str):
             "sheet": {}}
 
 
-@blp.route("/<code>/start")
-class ContestStart(MethodView):
-    @require_roles("admin")
-    @blp.arguments(StartIn)
-    @blp.response(200, CommandOut)
-    @_document_refusals
+LIFECYCLE = {
+    "start": (setup.start_contest, "Start the contest at every site at once; the rule set is frozen from now on."),
+    "end": (control.end_contest, "End the contest at every site: no more marks or answers; referees can still "
+                                 "sign off."),
+    "freeze": (control.freeze_board, "Freeze the public board (big screens, public API) at this moment; staff "
+                                     "see it live."),
+    "thaw": (control.thaw_board, "Publish everything the frozen board held back."),
+    "finalize": (control.finalize_contest, "Make the results final; refused (409, listing what is outstanding) "
+                                           "while a panel is blocked or a referee has not signed off a contestant "
+                                           "they marked."),
+}
+
+
+def _lifecycle_view(action: str, service, summary: str) -> None:
+    """Register ``POST /<code>/<action>`` for staff: one contest-level command, then publish."""
     def post(self, body, code: str):
-        """Start the contest at every site at once; the rule set is frozen from now on."""
-        return _lifecycle(setup.start_contest, code, body["idempotency_key"])
+        return _lifecycle(service, code, body["idempotency_key"])
+    post.__doc__ = summary
+    # Roles outermost, as on every view: an anonymous caller gets 401 before any body is parsed.
+    post = require_roles("admin")(_document_refusals(blp.response(200, CommandOut)(blp.arguments(StartIn)(post))))
+    blp.route(f"/<code>/{action}")(type(f"Contest_{action}", (MethodView,), {"post": post}))
 
 
-@blp.route("/<code>/end")
-class ContestEnd(MethodView):
-    @require_roles("admin")
-    @blp.arguments(StartIn)
-    @blp.response(200, CommandOut)
-    @_document_refusals
-    def post(self, body, code: str):
-        """End the contest at every site: no more marks or answers; referees can still sign off."""
-        return _lifecycle(control.end_contest, code, body["idempotency_key"])
-
-
-@blp.route("/<code>/freeze")
-class BoardFreeze(MethodView):
-    @require_roles("admin")
-    @blp.arguments(StartIn)
-    @blp.response(200, CommandOut)
-    @_document_refusals
-    def post(self, body, code: str):
-        """Freeze the public board (big screens, public API) at this moment; staff see it live."""
-        return _lifecycle(control.freeze_board, code, body["idempotency_key"])
-
-
-@blp.route("/<code>/thaw")
-class BoardThaw(MethodView):
-    @require_roles("admin")
-    @blp.arguments(StartIn)
-    @blp.response(200, CommandOut)
-    @_document_refusals
-    def post(self, body, code: str):
-        """Publish everything the frozen board held back."""
-        return _lifecycle(control.thaw_board, code, body["idempotency_key"])
-
-
-@blp.route("/<code>/finalize")
-class ContestFinalize(MethodView):
-    @require_roles("admin")
-    @blp.arguments(StartIn)
-    @blp.response(200, CommandOut)
-    @_document_refusals
-    def post(self, body, code: str):
-        """Make the results final; refused (409, listing what is outstanding) while a panel is
-        blocked or a referee has not signed off a contestant they marked."""
-        return _lifecycle(control.finalize_contest, code, body["idempotency_key"])
+for _action, (_service, _summary) in LIFECYCLE.items():
+    _lifecycle_view(_action, _service, _summary)
 
 
 @blp.route("/<code>/preview")
