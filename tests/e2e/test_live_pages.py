@@ -64,6 +64,7 @@ def test_a_mark_on_the_referee_tablet_moves_the_big_screen(live_server, browser)
 
     tablet = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN", has_touch=True).new_page()
     sign_in_page(tablet, live_server, "referee", "HZ-R1", DEMO_REFEREE_PIN)
+    tablet.wait_for_selector("#connection[data-state=live]")
     tablet.click(f"button.pick[data-ticket='{ticket}']")
     form = tablet.locator(f"form.measure[data-aspect='{aspect}']")
     form.locator("input[name=value]").fill(value)

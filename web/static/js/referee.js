@@ -9,6 +9,8 @@ export async function startRefereeTablet(config) {
   let data = null;
   let current = null;   // ticket number shown
   const totals = {};
+  // Readings typed but not yet submitted survive a re-render (assignments reload on reconnect).
+  const drafts = {};
 
   const outbox = new Outbox(`referee:${config.referee}`, {
     onChange: showOutbox,
@@ -67,8 +69,18 @@ export async function startRefereeTablet(config) {
     sheet.querySelectorAll("[data-option]").forEach((b) => b.addEventListener("click", () => submit(who, b.dataset.aspect, b.dataset.option === "pass" ? true : b.dataset.option === "fail" ? false : b.dataset.option)));
     sheet.querySelectorAll("form.measure").forEach((f) => {
       const input = f.querySelector("input[name=value]");
-      input.addEventListener("input", () => preview(f.dataset.aspect, input.value, f.querySelector(".preview")));
-      f.addEventListener("submit", (e) => { e.preventDefault(); if (input.value !== "") submit(who, f.dataset.aspect, input.value); });
+      const draftKey = `${who.ticket_no}|${f.dataset.aspect}`;
+      input.addEventListener("input", () => {
+        drafts[draftKey] = input.value;
+        preview(f.dataset.aspect, input.value, f.querySelector(".preview"));
+      });
+      if (drafts[draftKey]) preview(f.dataset.aspect, drafts[draftKey], f.querySelector(".preview"));
+      f.addEventListener("submit", (e) => {
+        e.preventDefault();
+        if (input.value === "") return;
+        delete drafts[draftKey];
+        submit(who, f.dataset.aspect, input.value);
+      });
     });
     document.getElementById("deduct").addEventListener("click", () => {
       const note = document.getElementById("deduction-note").value.trim();
@@ -97,7 +109,7 @@ export async function startRefereeTablet(config) {
       input = `<div class="scores">${aspect.options.map((o) => `<button data-aspect="${esc(aspect.code)}" data-option="${esc(o)}" class="score">
         ${esc(o === "pass" ? "合格 Pass" : o === "fail" ? "不合格 Fail" : o)}</button>`).join("")}</div>`;
     } else {
-      input = `<form class="measure" data-aspect="${esc(aspect.code)}"><input name="value" inputmode="decimal" placeholder="实测值 Reading ${esc(aspect.unit || "")}">
+      input = `<form class="measure" data-aspect="${esc(aspect.code)}"><input name="value" inputmode="decimal" value="${esc(drafts[`${who.ticket_no}|${aspect.code}`] || "")}" placeholder="实测值 Reading ${esc(aspect.unit || "")}">
         <span class="preview"></span><button type="submit" class="primary">提交 Submit</button></form>`;
     }
     return `<div class="card aspect" data-aspect="${esc(aspect.code)}"><h3>${esc(aspect.code)} ${esc(aspect.name)} <small>满分 Max ${esc(aspect.max)}</small> ${state}</h3>${input}</div>`;
