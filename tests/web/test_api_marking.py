@@ -167,3 +167,26 @@ def test_the_openapi_document_lists_every_endpoint_and_the_docs_page_works_offli
     with client.get("/vendor/swagger-ui-dist/swagger-ui-bundle.js") as bundle:
         assert bundle.status_code == 200
     assert client.get("/vendor/swagger-ui-dist/package.json").status_code == 404
+
+
+def test_staff_import_a_roster_and_a_bad_file_names_row_and_column(demo_app, client, tokens):
+    from io import BytesIO
+
+    from tests.competition.test_roster import workbook
+
+    good = workbook([["WZ101", "新选手", "温州正泰电气", "WZ", "09", "4321"]])
+    bad = workbook([["WZ102", None, "温州正泰电气", "火星", "10", None]])
+    headers = bearer(tokens["admin"])
+    refused = client.post(f"{EA}/roster", headers=headers, data={"file": (BytesIO(bad), "名单.xlsx")},
+                          content_type="multipart/form-data")
+    body = refused.get_json()
+    assert refused.status_code == 422 and {(r["row"], r["column"]) for r in body["rows"]} == {(2, "姓名"), (2, "赛点")}
+    assert client.get(f"{EA}/board").get_json()["rows"].__len__() == 24
+    not_staff = client.post(f"{EA}/roster", headers=bearer(tokens["referee"]),
+                            data={"file": (BytesIO(good), "名单.xlsx")}, content_type="multipart/form-data")
+    assert not_staff.status_code == 403
+    done = client.post(f"{EA}/roster", headers=headers, data={"file": (BytesIO(good), "名单.xlsx")},
+                       content_type="multipart/form-data")
+    assert done.status_code == 201 and done.get_json()["contestants"] == 1
+    assert token_for(client, "contestant", "WZ101", "4321")
+    assert len(client.get(f"{EA}/board").get_json()["rows"]) == 25

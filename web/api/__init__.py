@@ -16,7 +16,7 @@ from competition.errors import ContestError
 
 # How each domain refusal reads over HTTP.
 STATUS_OF = {"not_found": 404, "invalid_state": 409, "not_assigned": 403, "conflict_of_interest": 403,
-             "invalid_mark": 422, "signed_off": 409}
+             "invalid_mark": 422, "signed_off": 409, "invalid_roster": 422}
 
 
 def _flatten(errors, path=()) -> list[str]:
@@ -43,6 +43,8 @@ class ErrorSchema(Schema):
     message = fields.String(metadata={"description": "What went wrong; names the field when one is at fault"})
     field = fields.String(metadata={"description": "The request field at fault, when one is"})
     errors = fields.Dict(metadata={"description": "Reasons per location and field"})
+    rows = fields.List(fields.Dict(), metadata={"description": "Spreadsheet imports: each bad cell as "
+                                                               "{sheet, row, column, message}"})
 
 
 class Api(_Api):
@@ -86,9 +88,9 @@ def init_app(app: Flask) -> None:
     api.init_app(app)
     app.register_error_handler(ContestError, _contest_error)
 
-    from . import auth, contests, marking
+    from . import auth, contests, marking, rosters
 
-    for blueprint in (auth.blp, contests.blp, marking.blp):
+    for blueprint in (auth.blp, contests.blp, marking.blp, rosters.blp):
         api.register_blueprint(blueprint)
 
 
@@ -104,4 +106,6 @@ def _contest_error(error: ContestError):
         body["field"] = field
         body["message"] = f"{field}: {error}"
         body["errors"] = {"json": {field: [str(error)]}}
+    if getattr(error, "errors", None):
+        body["rows"] = [row.as_json() for row in error.errors]
     return body, status

@@ -1,0 +1,197 @@
+"""Import a contest's roster from Excel: contestants and referees, all or nothing.
+
+The workbook has a sheet 选手 (contestants) and optionally a sheet 裁判 (referees), each with a
+header row in Chinese (see ``CONTESTANT_COLUMNS`` / ``REFEREE_COLUMNS``; column order is free).
+Every row is validated first: a bad row is reported by sheet, row number (as Excel shows it) and
+column header, and nothing from the file is imported until every row is clean. Enterprises are
+matched by name and created when new; a worker is created per contestant.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from io import BytesIO
+from typing import BinaryIO
+
+from marshmallow import Schema, ValidationError, fields, validate
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from profiles.models import Enterprise, Worker
+
+from . import access, setup
+from .errors import ContestError
+from .models import Contest, Contestant, Referee, Site
+
+CONTESTANTS_SHEET, REFEREES_SHEET = "选手", "裁判"
+# Chinese header → field; the first column of each pair is required.
+CONTESTANT_COLUMNS = {"准考证号": "ticket_no", "姓名": "name", "单位": "enterprise", "赛点": "site",
+                      "工位": "station", "工种": "trade", "PIN": "pin"}
+REFEREE_COLUMNS = {"裁判编号": "code", "姓名": "name", "单位": "enterprise", "赛点": "site",
+                   "裁判长": "is_chief", "PIN": "pin"}
+PIN = fields.String(load_default=None, validate=validate.Regexp(r"^\d{4,12}$", error="PIN 为 4–12 位数字 · 4–12 digits"))
+
+
+class ContestantRow(Schema):
+    ticket_no = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    enterprise = fields.String(load_default="", validate=validate.Length(max=200))
+    site = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    station = fields.String(load_default="", validate=validate.Length(max=20))
+    trade = fields.String(load_default="", validate=validate.Length(max=100))
+    pin = PIN
+
+
+class RefereeRow(Schema):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    enterprise = fields.String(load_default="", validate=validate.Length(max=200))
+    site = fields.String(load_default="", validate=validate.Length(max=50))
+    is_chief = fields.Boolean(load_default=False, truthy={"是", "Y", "y", "yes", "1", 1, True},
+                              falsy={"否", "", "N", "n", "no", "0", 0, False})
+    pin = PIN
+
+
+@dataclass(frozen=True)
+class RowError:
+    sheet: str
+    row: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.sheet} 第{self.row}行 「{self.column}」: {self.message}"
+
+    def as_json(self) -> dict:
+        return {"sheet": self.sheet, "row": self.row, "column": self.column, "message": self.message}
+
+
+class RosterError(ContestError):
+    """The file has bad rows; ``errors`` lists each by sheet, row and column. Nothing was imported."""
+
+    code = "invalid_roster"
+
+    def __init__(self, errors: list[RowError]):
+        self.errors = errors
+        shown = "; ".join(str(e) for e in errors[:5])
+        super().__init__(f"{len(errors)} 处错误，未导入任何数据 · {len(errors)} problems, nothing imported: {shown}"
+                         + (" …" if len(errors) > 5 else ""), field="file")
+
+
+@dataclass(frozen=True)
+class RosterSummary:
+    contestants: int
+    referees: int
+    enterprises_created: int
+
+
+def _cell(value) -> object:
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # Excel stores 0001 typed as a number as 1.0: keep what people see
+    return str(value).strip() if not isinstance(value, bool) else value
+
+
+def _read_sheet(workbook, sheet: str, columns: dict[str, str], schema: Schema, errors: list[RowError],
+                *, required: bool) -> list[tuple[int, dict]]:
+    if sheet not in workbook.sheetnames:
+        if required:
+            errors.append(RowError(sheet, 1, sheet, f"缺少工作表「{sheet}」 · the workbook has no sheet {sheet!r}"))
+        return []
+    rows = workbook[sheet].iter_rows(values_only=True)
+    header = [(_cell(h) or "") for h in next(rows, ())]
+    unknown = [h for h in header if h and h not in columns]
+    for h in unknown:
+        errors.append(RowError(sheet, 1, h, f"未知列 · unknown column; expected {'、'.join(columns)}"))
+    missing = [h for h, name in columns.items() if schema.fields[name].required and h not in header]
+    for h in missing:
+        errors.append(RowError(sheet, 1, h, "缺少必填列 · required column missing"))
+    if unknown or missing:
+        return []
+    header_of = {columns[h]: h for h in header if h}
+    loaded = []
+    for number, values in enumerate(rows, start=2):
+        raw = {columns[h]: _cell(v) for h, v in zip(header, values) if h and _cell(v) not in (None, "")}
+        if not raw:
+            continue  # a blank line
+        try:
+            loaded.append((number, schema.load(raw)))
+        except ValidationError as exc:
+            for name, reasons in sorted(exc.messages.items()):
+                errors.append(RowError(sheet, number, header_of.get(name, name), " ".join(map(str, reasons))))
+            # Keep the cells that were fine, so the cross checks below report this row's other problems too.
+            loaded.append((number, exc.valid_data or {}))
+    return loaded
+
+
+def import_roster(session: Session, contest: Contest, file: BinaryIO | bytes) -> RosterSummary:
+    """Validate the whole workbook, then register everyone in it; raise ``RosterError`` if any row is bad."""
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(BytesIO(file) if isinstance(file, bytes) else file, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
+        raise RosterError([RowError("-", 0, "-", f"不是有效的 .xlsx 文件 · not a readable .xlsx file ({exc})")]) from None
+    if contest.status in ("ended", "finalized"):
+        raise ContestError(f"contest {contest.code} is {contest.status}: the roster is closed", field="file")
+    errors: list[RowError] = []
+    people = _read_sheet(workbook, CONTESTANTS_SHEET, CONTESTANT_COLUMNS, ContestantRow(), errors, required=True)
+    judges = _read_sheet(workbook, REFEREES_SHEET, REFEREE_COLUMNS, RefereeRow(), errors, required=False)
+    workbook.close()
+
+    sites = {s.code: s for s in session.scalars(select(Site).where(Site.contest_id == contest.id))}
+    sites.update({s.name: s for s in list(sites.values())})
+    taken = set(session.scalars(select(Contestant.ticket_no).where(Contestant.contest_id == contest.id)))
+    codes = set(session.scalars(select(Referee.code).where(Referee.contest_id == contest.id)))
+    for number, row in people:
+        if "site" in row and row["site"] not in sites:
+            errors.append(RowError(CONTESTANTS_SHEET, number, "赛点", f"本赛无此赛点 · no site {row['site']!r}"))
+        if "ticket_no" in row:
+            if row["ticket_no"] in taken:
+                errors.append(RowError(CONTESTANTS_SHEET, number, "准考证号",
+                                       f"准考证号重复 · ticket {row['ticket_no']} used twice"))
+            taken.add(row["ticket_no"])
+    for number, row in judges:
+        if not row.get("is_chief") and row.get("site", "") not in sites:
+            errors.append(RowError(REFEREES_SHEET, number, "赛点",
+                                   f"本赛无此赛点 · no site {row['site']!r}" if row.get("site") else "必填 · required"))
+        if "code" in row:
+            if row["code"] in codes:
+                errors.append(RowError(REFEREES_SHEET, number, "裁判编号", f"编号重复 · code {row['code']} used twice"))
+            codes.add(row["code"])
+    if errors:
+        raise RosterError(sorted(errors, key=lambda e: (e.sheet != CONTESTANTS_SHEET, e.row, e.column)))
+
+    enterprises = {e.name: e for e in session.scalars(select(Enterprise))}
+    created = 0
+
+    def enterprise_of(name: str) -> Enterprise | None:
+        nonlocal created
+        if not name:
+            return None
+        if name not in enterprises:
+            enterprises[name] = Enterprise(name=name)
+            session.add(enterprises[name])
+            session.flush()
+            created += 1
+        return enterprises[name]
+
+    for _, row in people:
+        enterprise = enterprise_of(row["enterprise"])
+        worker = Worker(name=row["name"], enterprise_id=enterprise.id if enterprise else None, trade=row["trade"])
+        session.add(worker)
+        session.flush()
+        contestant = setup.register_contestant(session, contest, worker=worker, site=sites[row["site"]],
+                                               ticket_no=row["ticket_no"], station=row["station"])
+        if row["pin"]:
+            access.set_pin(contestant, row["pin"])
+    for _, row in judges:
+        enterprise = enterprise_of(row["enterprise"])
+        referee = setup.add_referee(session, contest, code=row["code"], name=row["name"],
+                                    enterprise_id=enterprise.id if enterprise else None,
+                                    site=None if row["is_chief"] else sites[row["site"]], is_chief=row["is_chief"])
+        if row["pin"]:
+            access.set_pin(referee, row["pin"])
+    session.flush()
+    return RosterSummary(len(people), len(judges), created)
