@@ -190,3 +190,19 @@ def test_staff_import_a_roster_and_a_bad_file_names_row_and_column(demo_app, cli
     assert done.status_code == 201 and done.get_json()["contestants"] == 1
     assert token_for(client, "contestant", "WZ101", "4321")
     assert len(client.get(f"{EA}/board").get_json()["rows"]) == 25
+
+
+def test_staff_export_the_results_to_excel_in_board_order(demo_app, client, tokens):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    assert client.get(f"{EA}/results.xlsx", headers=bearer(tokens["referee"])).status_code == 403
+    response = client.get(f"{EA}/results.xlsx", headers=bearer(tokens["admin"]))
+    assert response.status_code == 200 and response.mimetype.endswith("spreadsheetml.sheet")
+    sheet = load_workbook(BytesIO(response.data)).active
+    rows = list(sheet.iter_rows(min_row=3, values_only=True))
+    header = [c.value for c in sheet[2]]
+    board = client.get(f"{EA}/board").get_json()["rows"]
+    assert len(rows) == 24 and [r[2] for r in rows] == [b["ticket_no"] for b in board]
+    assert [r[header.index("总分")] for r in rows] == [float(b["total"]) for b in board]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import current_app
+from urllib.parse import quote
+
+from flask import Response, current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
@@ -11,8 +13,11 @@ from competition.access import contest_by_code
 from competition.models import Contest
 from competition.setup import ruleset_of
 
-from ..auth import current_principal
-from ..extensions import db
+from competition.export import results_workbook
+from competition.livefeed import load_roster, load_sites
+
+from ..auth import current_principal, require_roles
+from ..extensions import db, projections
 from .schemas import BoardOut, BoardQuery, ContestOut
 
 blp = Blueprint("contests", __name__, url_prefix="/api/v1/contests", description="Contests and live boards")
@@ -67,3 +72,26 @@ class Board(MethodView):
         snapshot = feed.snapshot(query.get("site"))
         return {"contest": contest.code, "seq": snapshot["seq"], "frozen": frozen,
                 "rows": snapshot["rows"][:query.get("limit")], "progress": snapshot["progress"]}
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@blp.route("/<code>/results.xlsx")
+class ResultsExport(MethodView):
+    @require_roles("admin")
+    @blp.response(200, content_type=XLSX, description="The results workbook")
+    @blp.alt_response(401, description="Not signed in")
+    @blp.alt_response(403, description="Not staff")
+    @blp.alt_response(404, description="No such contest")
+    @blp.doc(security=[{"bearer": []}])
+    def get(self, code: str):
+        """Staff: the live results as an Excel workbook (marked unofficial until finalized)."""
+        session = db().session
+        contest = contest_by_code(session, code)
+        roster, sites = load_roster(session, contest.id), load_sites(session, contest.id)
+        with projections().reading(session, contest.id) as projection:
+            data = results_workbook(projection, roster, sites, contest_name=contest.name,
+                                    contest_status=contest.status)
+        return Response(data, mimetype=XLSX, headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(contest.code)}-results.xlsx"})
