@@ -1,4 +1,5 @@
-"""Running a contest as a whole: end it, freeze and thaw the public board, finalize the results.
+"""Running a contest as a whole: pause and resume, extra time, end, freeze and thaw the public
+board, finalize the results.
 
 These are contest-level events in the same log (no contestant): the board a screen shows and
 the moment results became final are as auditable as any mark. Finalizing is gated: it is refused
@@ -9,14 +10,18 @@ marked, and the refusal lists what is outstanding.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from profiles.db import utcnow
+
 from . import eventlog
-from .errors import InvalidState
+from .clock import load_clock
+from .errors import InvalidMark, InvalidState, NotFound
 from .eventlog import NewEvent
-from .models import Contest, ContestEvent, Contestant, Referee
+from .models import Contest, ContestEvent, Contestant, Referee, Site
 from .setup import ruleset_of
 from .sheets import SheetState
 
@@ -121,3 +126,68 @@ def finalize_contest(session: Session, contest: Contest, *, actor: str, command_
     contest.status = "finalized"
     return eventlog.append(session, contest.id, [NewEvent("contest_finalized", {})], actor=actor,
                            command_key=command_key, head=head)
+
+
+def pause_contest(session: Session, contest: Contest, *, actor: str, command_key: str, site_id: int | None = None,
+                  reason: str = "", now: datetime | None = None) -> list[ContestEvent]:
+    """Stop the clock at every site, or at one (``site_id``); the time is given back on resume."""
+    head, done = _command(session, contest, command_key)
+    if done:
+        return done
+    if contest.status != "running":
+        raise InvalidState(f"contest {contest.code} is {contest.status}, not running")
+    _check_site(session, contest, site_id)
+    clock = load_clock(session, contest.id)
+    if clock.is_paused(None) or (site_id is not None and clock.is_paused(site_id)):
+        raise InvalidState("already paused" + ("" if site_id is None else " at this site"))
+    payload = {"site_id": site_id, "reason": reason, "at": (now or utcnow()).isoformat(timespec="microseconds")}
+    return eventlog.append(session, contest.id, [NewEvent("contest_paused", payload)], actor=actor,
+                           command_key=command_key, head=head)
+
+
+def resume_contest(session: Session, contest: Contest, *, actor: str, command_key: str, site_id: int | None = None,
+                   now: datetime | None = None) -> list[ContestEvent]:
+    """Restart the clock that ``pause_contest`` stopped (the same scope: every site, or that site)."""
+    head, done = _command(session, contest, command_key)
+    if done:
+        return done
+    _check_site(session, contest, site_id)
+    intervals = load_clock(session, contest.id).pauses.get(site_id)
+    if not intervals or intervals[-1][1] is not None:
+        raise InvalidState("not paused" + ("" if site_id is None else " at this site (a pause of every site "
+                                                                       "is resumed for every site)"))
+    payload = {"site_id": site_id, "at": (now or utcnow()).isoformat(timespec="microseconds")}
+    return eventlog.append(session, contest.id, [NewEvent("contest_resumed", payload)], actor=actor,
+                           command_key=command_key, head=head)
+
+
+def extend_time(session: Session, contest: Contest, *, actor: str, command_key: str, stage: str, seconds: int,
+                reason: str, site_id: int | None = None, contestant: Contestant | None = None) -> list[ContestEvent]:
+    """Grant extra time on a stage to one contestant, one site, or everyone (with a reason)."""
+    head, done = _command(session, contest, command_key)
+    if done:
+        return done
+    if contest.status != "running":
+        raise InvalidState(f"contest {contest.code} is {contest.status}, not running")
+    try:
+        ruleset_of(contest).stage_index(stage)
+    except KeyError:
+        raise NotFound(f"{stage!r} is not a stage of this contest", field="stage") from None
+    if isinstance(seconds, bool) or not isinstance(seconds, int) or not 1 <= seconds <= 4 * 3600:
+        raise InvalidMark("seconds: a whole number from 1 to 14400", field="seconds")
+    if not reason.strip():
+        raise InvalidMark("extra time needs a reason", field="reason")
+    _check_site(session, contest, site_id)
+    if contestant is not None and contestant.contest_id != contest.id:
+        raise NotFound("no such contestant in this contest", field="contestant")
+    payload = {"stage": stage, "seconds": seconds, "reason": reason.strip(),
+               "site_id": None if contestant is not None else site_id}
+    return eventlog.append(session, contest.id, [NewEvent("time_extended", payload,
+                                                          contestant.id if contestant else None)],
+                           actor=actor, command_key=command_key, head=head)
+
+
+def _check_site(session: Session, contest: Contest, site_id: int | None) -> None:
+    if site_id is not None and session.scalar(select(Site.id).where(Site.id == site_id,
+                                                                    Site.contest_id == contest.id)) is None:
+        raise NotFound("no such site in this contest", field="site")

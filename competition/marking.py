@@ -25,6 +25,7 @@ from .errors import ConflictOfInterest, ContestError, InvalidMark, InvalidState,
 from .eventlog import NewEvent
 from .models import Contest, ContestEvent, Contestant, Panel, PanelMember, Referee
 from .setup import ruleset_of
+from .clock import load_clock
 from .sheets import SheetState
 
 
@@ -207,6 +208,8 @@ def answer_item(session: Session, *, contestant: Contestant, aspect_code: str, a
     aspect = cmd.aspect(aspect_code)
     if not isinstance(aspect, ObjectiveAspect):
         raise InvalidMark(f"{aspect_code} is marked by referees, not answered", field="aspect_code")
+    if load_clock(session, cmd.contest.id).is_paused(contestant.site_id):
+        raise InvalidState("比赛暂停中 · the contest is paused at this site: answers wait until it resumes")
     cmd.require_stage_open(aspect.stage)
     if aspect.stage is not None and cmd.state.stages[aspect.stage].finished:
         raise InvalidState(f"stage {aspect.stage} is finished: answers are closed")
@@ -264,7 +267,13 @@ def finish_stage(session: Session, *, contestant: Contestant, stage_code: str, a
         raise InvalidState(f"stage {stage_code} has not started for {contestant.ticket_no}")
     if run.finished:
         raise InvalidState(f"stage {stage_code} is already finished for {contestant.ticket_no}")
-    elapsed = max(0, int(((now or utcnow()) - cmd.state.stage_started[stage_code]).total_seconds()))
+    # Time used on the server clock, less the time the site stood paused and any extra time granted.
+    end = now or utcnow()
+    started = cmd.state.stage_started[stage_code]
+    clock = load_clock(session, cmd.contest.id)
+    lost = clock.paused_seconds(contestant.site_id, started, end) + clock.extra_seconds(
+        contestant.site_id, contestant.id, stage_code)
+    elapsed = max(0, int((end - started).total_seconds() - lost))
     cmd.state.stages[stage_code] = StageRun(elapsed, True)
     result = _current_result(cmd).stages[index]
     kind = "stage_cleared" if result.status == "cleared" else "stage_failed"

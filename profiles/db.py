@@ -31,8 +31,14 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
-def make_engine(url: str, **kwargs) -> Engine:
-    """Create an engine; on SQLite, enforce foreign keys and wait for locks instead of failing."""
+def make_engine(url: str, *, read_only: bool = False, **kwargs) -> Engine:
+    """Create an engine; on SQLite, enforce foreign keys and wait for locks instead of failing.
+
+    ``read_only``: on SQLite, transactions open DEFERRED instead of IMMEDIATE. Under WAL a reader
+    then never waits for a writer, so code that holds a Python lock (the projection cache, the
+    live publisher) may read through it without risking a deadlock against a writer that waits
+    for the same Python lock. Never write through such an engine.
+    """
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {}).setdefault("timeout", 30)
     engine = create_engine(url, **kwargs)
@@ -53,7 +59,7 @@ def make_engine(url: str, **kwargs) -> Engine:
             # IMMEDIATE takes the write lock at BEGIN: a transaction that reads the log head
             # and then appends can never find its snapshot stale (SQLITE_BUSY_SNAPSHOT), so
             # SQLite serialises appends as PostgreSQL's row lock does.
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
     return engine
 
 

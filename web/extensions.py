@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from typing import Iterator
+
 from flask import Flask, g
 from flask_migrate import Migrate
 from flask_socketio import SocketIO
 from sqlalchemy.orm import Session
 
+from competition.projections import ContestProjection
 from competition.readmodel import ProjectionCache
 from profiles.db import Base, make_engine, make_session_factory
 
@@ -20,6 +24,9 @@ class Database:
     def __init__(self, app: Flask):
         self.engine = make_engine(app.config["DATABASE_URL"])
         self.session_factory = make_session_factory(self.engine)
+        # Reads done under a Python lock go through here (see make_engine's read_only).
+        self.read_engine = make_engine(app.config["DATABASE_URL"], read_only=True)
+        self.read_session_factory = make_session_factory(self.read_engine)
         self.metadata = Base.metadata
         app.extensions["jx_db"] = self
         app.teardown_appcontext(self._close)
@@ -47,3 +54,14 @@ def projections() -> ProjectionCache:
     from flask import current_app
 
     return current_app.extensions["jx_projections"]
+
+
+@contextmanager
+def read_projection(contest_id: int) -> Iterator[ContestProjection]:
+    """Hold a contest's current projection for reading, caught up through a read-only session.
+
+    Never read a projection with the request's session: on SQLite it holds the write lock, and
+    waiting for the cache's lock while holding it can deadlock against the publisher.
+    """
+    with db().read_session_factory() as session, projections().reading(session, contest_id) as projection:
+        yield projection

@@ -28,6 +28,7 @@ from sqlalchemy import select
 from competition import control, readmodel
 from competition.livefeed import ContestFeed, Delta, RosterEntry, load_roster
 from competition.models import ContestEvent, Contestant, Panel, PanelMember
+from competition.projections import ContestProjection
 from competition.readmodel import ProjectionCache
 
 NAMESPACE = "/live"
@@ -49,7 +50,7 @@ class Publisher:
         self._feeds: dict[int, ContestFeed] = {}
         self._rosters: dict[int, dict[int, RosterEntry]] = {}
         self._dirty: set[int] = set()
-        self._frozen: dict[tuple[int, int], ContestFeed] = {}
+        self._frozen: dict[tuple[int, int], tuple[ContestProjection, ContestFeed]] = {}
         self._lock = threading.RLock()
         self._wake = threading.Event()
         self._task = None
@@ -100,14 +101,10 @@ class Publisher:
             dirty, self._dirty = self._dirty, set()
         sent = 0
         for contest_id in sorted(dirty):
-            with self.app.app_context():
-                session = self.app.extensions["jx_db"].session_factory()
-                try:
-                    with self._lock:
-                        delta = self._advance(session, contest_id)
-                    frozen = control.board_state(session, contest_id).frozen
-                finally:
-                    session.close()
+            with self.app.app_context(), self._reader() as session:
+                with self._lock:
+                    delta = self._advance(session, contest_id)
+                frozen = control.board_state(session, contest_id).frozen
             if delta is not None:
                 sent += self._push(contest_id, delta, public=not frozen)
         self.sent += sent
@@ -150,10 +147,14 @@ class Publisher:
             sent += 1
         return sent
 
+    def _reader(self):
+        """A read-only session: everything the publisher reads may be read under its lock."""
+        return self.app.extensions["jx_db"].read_session_factory()
+
     def _notify_panel(self, contest_id: int, event: ContestEvent) -> None:
         """Tell the panel's referees at once that their scores are too far apart."""
         with self.app.app_context():
-            session = self.app.extensions["jx_db"].session_factory()
+            session = self._reader()
             try:
                 contestant = session.get(Contestant, event.contestant_id)
                 members = session.scalars(
@@ -170,27 +171,36 @@ class Publisher:
         self.sent += len(members)
 
     # --- what joining and resuming clients get -------------------------------------------------
-    def feed(self, session, contest_id: int) -> ContestFeed:
+    def feed(self, contest_id: int) -> ContestFeed:
         """Return the contest's live feed, brought up to the log (a joining client sees the latest)."""
-        with self._lock:
-            delta = self._advance(session, contest_id)
-            feed = self._feeds[contest_id]
-        if delta is not None:
-            # Others in the rooms move to the same position.
-            self._push(contest_id, delta, public=not control.board_state(session, contest_id).frozen)
+        with self._reader() as session:
+            with self._lock:
+                delta = self._advance(session, contest_id)
+                feed = self._feeds[contest_id]
+            if delta is not None:
+                # Others in the rooms move to the same position.
+                self._push(contest_id, delta, public=not control.board_state(session, contest_id).frozen)
         return feed
 
-    def public_feed(self, session, contest_id: int) -> tuple[ContestFeed, bool]:
+    def public_feed(self, contest_id: int) -> tuple[ContestFeed, bool]:
         """Return the feed public screens see, and whether it is frozen (then as of the freeze)."""
-        live = self.feed(session, contest_id)
-        at_seq = control.board_state(session, contest_id).frozen_at_seq
-        if at_seq is None:
+        live = self.feed(contest_id)
+        frozen = self.frozen_projection(contest_id)
+        if frozen is None:
             return live, False
-        with self._lock:
-            frozen = self._frozen.get((contest_id, at_seq))
-            if frozen is None:
-                frozen = ContestFeed(contest_id)
-                frozen.advance(readmodel.rebuild(session, contest_id, until_seq=at_seq),
-                               self._rosters.get(contest_id) or load_roster(session, contest_id))
-                self._frozen = {(contest_id, at_seq): frozen}
-        return frozen, True
+        return frozen[1], True
+
+    def frozen_projection(self, contest_id: int) -> tuple[ContestProjection, ContestFeed] | None:
+        """The board as it stood at the freeze (rebuilt once per freeze), or None when not frozen."""
+        with self._reader() as session:
+            at_seq = control.board_state(session, contest_id).frozen_at_seq
+            if at_seq is None:
+                return None
+            with self._lock:
+                frozen = self._frozen.get((contest_id, at_seq))
+                if frozen is None:
+                    projection = readmodel.rebuild(session, contest_id, until_seq=at_seq)
+                    feed = ContestFeed(contest_id)
+                    feed.advance(projection, self._rosters.get(contest_id) or load_roster(session, contest_id))
+                    frozen = self._frozen[(contest_id, at_seq)] = (projection, feed)
+        return frozen

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from competition import control, eventlog, marking
-from competition.errors import InvalidState
+from competition.errors import InvalidMark, InvalidState, NotFound
+from profiles.db import utcnow
 from tests.factories import build_world, key
 
 
@@ -82,3 +85,63 @@ def test_a_retried_lifecycle_command_has_no_second_effect(session, world):
     first = control.end_contest(session, world.contest, actor="admin:1", command_key=command)
     again = control.end_contest(session, world.contest, actor="admin:1", command_key=command)
     assert [e.seq for e in again] == [e.seq for e in first]
+
+
+T0 = utcnow().replace(microsecond=0) - timedelta(hours=1)
+
+
+def run_s1(session, world, contestant, finish_after: int):
+    """Start S1 at T0; finish it ``finish_after`` seconds later; return the seconds it counted as used."""
+    marking.start_stage(session, contestant=contestant, stage_code="S1", actor="staff:t", command_key=key(), now=T0)
+    done = marking.finish_stage(session, contestant=contestant, stage_code="S1", actor="staff:t", command_key=key(),
+                                now=T0 + timedelta(seconds=finish_after))
+    return eventlog.decode_payload(done.events[0].payload)["elapsed_s"]
+
+
+def pause(session, world, start: int, end: int | None, site=None):
+    control.pause_contest(session, world.contest, actor="admin:1", command_key=key(),
+                          site_id=site.id if site else None, now=T0 + timedelta(seconds=start))
+    if end is not None:
+        control.resume_contest(session, world.contest, actor="admin:1", command_key=key(),
+                               site_id=site.id if site else None, now=T0 + timedelta(seconds=end))
+
+
+def test_time_a_site_stood_paused_is_given_back(session, world):
+    pause(session, world, 100, 160, site=world.sites[1])   # another site: no effect here
+    pause(session, world, 200, 260, site=world.sites[0])
+    assert run_s1(session, world, world.contestants[1], finish_after=400) == 340
+
+
+def test_overlapping_pauses_of_every_site_and_one_site_count_once(session, world):
+    pause(session, world, 100, 200, site=world.sites[0])
+    pause(session, world, 150, 250)                       # every site, overlapping
+    assert run_s1(session, world, world.contestants[1], finish_after=400) == 250
+
+
+def test_extra_time_goes_to_whom_it_was_granted(session, world):
+    one, other = world.contestants[1], world.contestants[2]
+    control.extend_time(session, world.contest, actor="admin:1", command_key=key(), stage="S1", seconds=90,
+                        reason="设备故障", contestant=one)
+    control.extend_time(session, world.contest, actor="admin:1", command_key=key(), stage="S1", seconds=30,
+                        reason="停电", site_id=world.sites[1].id)
+    assert run_s1(session, world, one, finish_after=400) == 310
+    assert run_s1(session, world, other, finish_after=400) == 400
+
+
+def test_answers_wait_while_the_site_is_paused_and_pauses_do_not_stack(session, world):
+    pause(session, world, 10, None, site=world.sites[0])
+    with pytest.raises(InvalidState, match="already paused"):
+        pause(session, world, 20, None, site=world.sites[0])
+    with pytest.raises(InvalidState, match="not paused"):
+        control.resume_contest(session, world.contest, actor="admin:1", command_key=key())
+    with pytest.raises(InvalidState, match="paused"):
+        marking.answer_item(session, contestant=world.contestants[0], aspect_code="Q1", answer="B", command_key=key())
+
+
+def test_extra_time_needs_a_known_stage_and_a_reason(session, world):
+    with pytest.raises(NotFound):
+        control.extend_time(session, world.contest, actor="admin:1", command_key=key(), stage="S9", seconds=60,
+                            reason="x")
+    with pytest.raises(InvalidMark, match="reason"):
+        control.extend_time(session, world.contest, actor="admin:1", command_key=key(), stage="S1", seconds=60,
+                            reason=" ")

@@ -261,3 +261,33 @@ def test_finalize_over_the_api_lists_what_is_outstanding(demo_app, client):
     late = client.post(f"{EA}/marks", headers=bearer(referee),
                        json={"contestant": "WZ008", "aspect": "A1.3", "value": 1, "idempotency_key": "late"})
     assert late.status_code == 409 and "ended" in late.get_json()["message"]
+
+
+def test_a_pause_stops_the_countdown_and_gives_the_time_back(demo_app, client):
+    admin = token_for(client, "admin", *DEMO_ADMIN, contest=None)
+    es = "/api/v1/contests/DEMO-ES"
+    running = None
+    for ticket in ("WZ005", "WZ006", "WZ007", "WZ008", "JX005", "JX006", "JX007", "JX008"):
+        sheet = client.get(f"{es}/sheets/{ticket}", headers=bearer(admin)).get_json()
+        running = next((s for s in sheet["stages"] if s["status"] == "in_progress"), None)
+        if running:
+            break
+    assert running and running["deadline"] and running["paused"] is False
+    site = ticket[:2]
+    paused = client.post(f"{es}/pause", headers=bearer(admin), json={"site": site, "reason": "停电", "idempotency_key": "p1"})
+    assert paused.status_code == 200
+    during = next(s for s in client.get(f"{es}/sheets/{ticket}", headers=bearer(admin)).get_json()["stages"]
+                  if s["code"] == running["code"])
+    assert during["paused"] is True and during["deadline"] is None and isinstance(during["remaining_s"], int)
+    extra = client.post(f"{es}/extra-time", headers=bearer(admin),
+                        json={"stage": running["code"], "seconds": 120, "reason": "设备故障", "contestant": ticket,
+                              "idempotency_key": "x1"})
+    assert extra.status_code == 200
+    assert client.post(f"{es}/resume", headers=bearer(admin), json={"site": site, "idempotency_key": "r1"}).status_code == 200
+    after = next(s for s in client.get(f"{es}/sheets/{ticket}", headers=bearer(admin)).get_json()["stages"]
+                 if s["code"] == running["code"])
+    from datetime import datetime
+    moved = (datetime.fromisoformat(after["deadline"][:-1]) - datetime.fromisoformat(running["deadline"][:-1])).total_seconds()
+    assert 120 <= moved < 180  # the extra two minutes plus the seconds the pause lasted
+    contestant = token_for(client, "contestant", ticket, DEMO_CONTESTANT_PIN, contest="DEMO-ES")
+    assert client.post(f"{es}/pause", headers=bearer(contestant), json={"idempotency_key": "p2"}).status_code == 403

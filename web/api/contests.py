@@ -17,7 +17,7 @@ from competition.export import results_workbook
 from competition.livefeed import load_roster, load_sites
 
 from ..auth import current_principal, require_roles
-from ..extensions import db, projections
+from ..extensions import db, read_projection
 from .schemas import BoardOut, BoardQuery, ContestOut
 
 blp = Blueprint("contests", __name__, url_prefix="/api/v1/contests", description="Contests and live boards")
@@ -66,9 +66,9 @@ class Board(MethodView):
         publisher = current_app.extensions["jx_publisher"]
         principal = current_principal()
         if principal is not None and principal.role == "admin":
-            feed, frozen = publisher.feed(session, contest.id), False
+            feed, frozen = publisher.feed(contest.id), False
         else:
-            feed, frozen = publisher.public_feed(session, contest.id)
+            feed, frozen = publisher.public_feed(contest.id)
         snapshot = feed.snapshot(query.get("site"))
         return {"contest": contest.code, "seq": snapshot["seq"], "frozen": frozen,
                 "rows": snapshot["rows"][:query.get("limit")], "progress": snapshot["progress"]}
@@ -90,7 +90,7 @@ class ResultsExport(MethodView):
         session = db().session
         contest = contest_by_code(session, code)
         roster, sites = load_roster(session, contest.id), load_sites(session, contest.id)
-        with projections().reading(session, contest.id) as projection:
+        with read_projection(contest.id) as projection:
             data = results_workbook(projection, roster, sites, contest_name=contest.name,
                                     contest_status=contest.status)
         return Response(data, mimetype=XLSX, headers={

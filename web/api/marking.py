@@ -6,6 +6,7 @@ publisher; a retried request with the same ``idempotency_key`` gets the first ou
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 from flask import abort, current_app
@@ -15,17 +16,19 @@ from flask_smorest import Blueprint
 from competition import control, marking, setup
 from competition.access import (assigned_aspects, contest_by_code, contestant_by_ticket, referee_by_code,
                                 site_contestants)
+from competition.clock import ContestClock, load_clock
 from competition.errors import InvalidMark, NotAssigned
 from competition.models import Contest, Contestant, Referee
 from competition.projections import ContestProjection
 from competition.setup import ruleset_of
+from profiles.db import utcnow
 from scoring_rules import MarkError, score_aspect
 from scoring_rules.model import JudgementAspect, MeasurementAspect, ObjectiveAspect
 
 from ..auth import current_principal, require_roles
-from ..extensions import db, projections
+from ..extensions import db, read_projection
 from .schemas import (AnswerIn, AssignmentsOut, CommandOut, CorrectionIn, DeductionIn, MarkIn, PreviewIn, PreviewOut,
-                      ItemsOut, ResolutionIn, SheetOut, SignOffIn, StageIn, StartIn)
+                      ExtraTimeIn, ItemsOut, PauseIn, ResolutionIn, SheetOut, SignOffIn, StageIn, StartIn)
 
 blp = Blueprint("marking", __name__, url_prefix="/api/v1/contests", description="Marking and stages")
 
@@ -59,10 +62,25 @@ def _signed_in_contestant(session, contest: Contest) -> Contestant:
     return contestant
 
 
-def sheet_json(projection: ContestProjection, contest: Contest, contestant: Contestant) -> dict:
+def stage_timing(clock: ContestClock, contestant: Contestant, stage_code: str, started, limit_s: int) -> dict:
+    """When a running stage's time is up on the server clock, with pauses and extra time given back."""
+    extra = clock.extra_seconds(contestant.site_id, contestant.id, stage_code)
+    since = clock.paused_since(contestant.site_id)
+    if since is not None:
+        used = (since - started).total_seconds() - clock.paused_seconds(contestant.site_id, started, since)
+        return {"paused": True, "deadline": None, "remaining_s": int(limit_s + extra - used)}
+    now = utcnow()
+    lost = clock.paused_seconds(contestant.site_id, started, now)
+    deadline = started + timedelta(seconds=limit_s + extra + lost)
+    return {"paused": False, "deadline": deadline.isoformat() + "Z", "remaining_s": None}
+
+
+def sheet_json(projection: ContestProjection, contest: Contest, contestant: Contestant,
+               clock: ContestClock | None = None) -> dict:
     ruleset = projection.ruleset
     result = projection.results[contestant.id]
     state = projection.states.get(contestant.id)
+    clock = clock or ContestClock()
     return {
         "contestant": {"id": contestant.id, "ticket_no": contestant.ticket_no, "site_id": contestant.site_id},
         "seq": projection.seq, "total": str(result.total), "rank": projection.rank(contestant.id),
@@ -72,7 +90,10 @@ def sheet_json(projection: ContestProjection, contest: Contest, contestant: Cont
         "stages": [{"code": s.code, "status": s.status, "score": str(s.score), "max": str(s.max),
                     "elapsed_s": s.elapsed_s, "started_at": (state.stage_started[s.code].isoformat() + "Z")
                     if state and s.code in state.stage_started else None,
-                    "time_limit_s": ruleset.stages[i].time_limit_s}
+                    "time_limit_s": ruleset.stages[i].time_limit_s,
+                    **(stage_timing(clock, contestant, s.code, state.stage_started[s.code], ruleset.stages[i].time_limit_s)
+                       if s.status == "in_progress" and state and s.code in state.stage_started
+                       else {"paused": False, "deadline": None, "remaining_s": None})}
                    for i, s in enumerate(result.stages)],
         "signed_off": sorted(state.signed_off) if state else [],
     }
@@ -84,8 +105,9 @@ def _respond(contest: Contest, contestant: Contestant, outcome: marking.Outcome,
     session.commit()
     if not outcome.duplicate:
         current_app.extensions["jx_publisher"].publish(contest.id, outcome.events)
-    with projections().reading(session, contest.id) as projection:
-        sheet = sheet_json(projection, contest, contestant)
+    clock = load_clock(session, contest.id)
+    with read_projection(contest.id) as projection:
+        sheet = sheet_json(projection, contest, contestant, clock)
     events = [{"seq": e.seq, "kind": e.kind, "contestant_id": e.contestant_id, "aspect_code": e.aspect_code}
               for e in outcome.events]
     return {"duplicate": outcome.duplicate, "seq": events[-1]["seq"] if events else contest.last_seq,
@@ -293,6 +315,56 @@ for _action, (_service, _summary) in LIFECYCLE.items():
     _lifecycle_view(_action, _service, _summary)
 
 
+def _site_id(session, contest: Contest, code: str | None) -> int | None:
+    if not code:
+        return None
+    site = next((s for s in contest.sites if s.code == code), None)
+    if site is None:
+        raise InvalidMark(f"no site {code!r} in {contest.code}", field="site")
+    return site.id
+
+
+@blp.route("/<code>/pause")
+class ContestPause(MethodView):
+    @require_roles("admin")
+    @blp.arguments(PauseIn)
+    @blp.response(200, CommandOut)
+    @_document_refusals
+    def post(self, body, code: str):
+        """Stop the clock at every site, or at one (``site``); the lost time is given back."""
+        def service(s, c, **kw):
+            return control.pause_contest(s, c, site_id=_site_id(s, c, body.get("site")), reason=body["reason"], **kw)
+        return _lifecycle(service, code, body["idempotency_key"])
+
+
+@blp.route("/<code>/resume")
+class ContestResume(MethodView):
+    @require_roles("admin")
+    @blp.arguments(PauseIn)
+    @blp.response(200, CommandOut)
+    @_document_refusals
+    def post(self, body, code: str):
+        """Restart the clock a pause stopped (the same scope: every site, or that site)."""
+        def service(s, c, **kw):
+            return control.resume_contest(s, c, site_id=_site_id(s, c, body.get("site")), **kw)
+        return _lifecycle(service, code, body["idempotency_key"])
+
+
+@blp.route("/<code>/extra-time")
+class ExtraTime(MethodView):
+    @require_roles("admin")
+    @blp.arguments(ExtraTimeIn)
+    @blp.response(200, CommandOut)
+    @_document_refusals
+    def post(self, body, code: str):
+        """Grant extra time on a stage to one contestant (``contestant``), one site (``site``) or everyone."""
+        def service(s, c, **kw):
+            contestant = contestant_by_ticket(s, c, body["contestant"]) if body.get("contestant") else None
+            return control.extend_time(s, c, stage=body["stage"], seconds=body["seconds"], reason=body["reason"],
+                                       site_id=_site_id(s, c, body.get("site")), contestant=contestant, **kw)
+        return _lifecycle(service, code, body["idempotency_key"])
+
+
 @blp.route("/<code>/preview")
 class Preview(MethodView):
     @require_roles("referee", "admin")
@@ -344,7 +416,8 @@ class Assignments(MethodView):
         codes = list(ruleset.aspects) if referee.is_chief else assigned_aspects(session, referee)
         people = [c for c in site_contestants(session, contest.id, referee.site_id)
                   if referee.enterprise_id is None or c.enterprise_id != referee.enterprise_id]
-        with projections().reading(session, contest.id) as projection:
+        names = {c.id: c.worker.name for c in people}  # loaded now: no database reads under the cache's lock
+        with read_projection(contest.id) as projection:
             contestants = []
             for c in people:
                 state = projection.states.get(c.id)
@@ -356,7 +429,7 @@ class Assignments(MethodView):
                             mine[aspect_code] = panel[referee.id]
                         elif referee.id in state.marked_by.get(aspect_code, ()):
                             mine[aspect_code] = state.values.get(aspect_code)
-                contestants.append({"id": c.id, "ticket_no": c.ticket_no, "name": c.worker.name,
+                contestants.append({"id": c.id, "ticket_no": c.ticket_no, "name": names[c.id],
                                     "station": c.station, "total": str(projection.results[c.id].total),
                                     "my_marks": {k: (str(v) if isinstance(v, Decimal) else v) for k, v in mine.items()},
                                     "signed_off": bool(state and referee.id in state.signed_off),
@@ -389,8 +462,9 @@ class Sheets(MethodView):
                 abort(403, "a contestant sees only their own sheet")
             if scope.role == "referee" and scope.site_id is not None and scope.site_id != contestant.site_id:
                 abort(403, "a referee sees only the sheets at their own site")
-        with projections().reading(session, contest.id) as projection:
-            return sheet_json(projection, contest, contestant)
+        clock = load_clock(session, contest.id)
+        with read_projection(contest.id) as projection:
+            return sheet_json(projection, contest, contestant, clock)
 
 
 @blp.route("/<code>/items")
@@ -404,7 +478,7 @@ class Items(MethodView):
         contest = contest_by_code(session, code)
         contestant = _signed_in_contestant(session, contest)
         ruleset = ruleset_of(contest)
-        with projections().reading(session, contest.id) as projection:
+        with read_projection(contest.id) as projection:
             state = projection.states.get(contestant.id)
             started = set(state.stages) if state else set()
             answers = dict(state.values) if state else {}

@@ -215,3 +215,20 @@ class SheetOut(Schema):
 
 class ItemsOut(Schema):
     items = fields.List(fields.Dict())
+
+
+class PauseIn(Strict):
+    site = fields.String(validate=validate.Length(min=1, max=50),
+                         metadata={"description": "Site code; omit for every site"})
+    reason = fields.String(load_default="", validate=validate.Length(max=500))
+    idempotency_key = KEY
+
+
+class ExtraTimeIn(Strict):
+    stage = CODE
+    seconds = fields.Integer(required=True, validate=validate.Range(min=1, max=14400))
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    site = fields.String(validate=validate.Length(min=1, max=50), metadata={"description": "Only this site"})
+    contestant = fields.String(validate=validate.Length(min=1, max=50),
+                               metadata={"description": "Only this contestant (ticket number)"})
+    idempotency_key = KEY

@@ -85,9 +85,9 @@ class LiveNamespace(Namespace):
         join_room(room)
         publisher = current_app.extensions["jx_publisher"]
         if room.startswith(("contest:", "site:")):
-            feed, frozen = publisher.public_feed(db().session, contest.id)
+            feed, frozen = publisher.public_feed(contest.id)
         else:
-            feed, frozen = publisher.feed(db().session, contest.id), False
+            feed, frozen = publisher.feed(contest.id), False
         answer = {"ok": True, "contest_id": contest.id, "scope": scope, "room": room, "seq": feed.seq,
                   "frozen": frozen, "server_time": server_time_ms()}
         if scope == "referee":

@@ -91,14 +91,18 @@ export async function startContestantTablet(config) {
   setInterval(() => {
     const running = currentStage();
     const element = document.getElementById("countdown");
-    if (!running || !running.started_at) { element.textContent = "--:--"; element.dataset.remaining = ""; return; }
-    const left = Math.round((Date.parse(running.started_at) + running.time_limit_s * 1000 - clock.now()) / 1000);
+    if (!running || !(running.deadline || running.paused)) { element.textContent = "--:--"; element.dataset.remaining = ""; return; }
+    // The server sends the deadline with pauses and extra time already given back; while paused,
+    // the time left stands still.
+    const left = running.paused ? running.remaining_s : Math.round((Date.parse(running.deadline) - clock.now()) / 1000);
+    element.dataset.paused = running.paused ? "yes" : "no";
     const shown = Math.abs(left);
     element.textContent = `${left < 0 ? "超时 +" : ""}${String(Math.floor(shown / 60)).padStart(2, "0")}:${String(shown % 60).padStart(2, "0")}`;
     element.dataset.remaining = left;
-    document.getElementById("stage-name").textContent = running.code;
+    document.getElementById("stage-name").textContent = running.paused ? `${running.code} · 暂停 Paused` : running.code;
   }, 250);
 
+  setInterval(load, 15000);  // pauses and extra time change the deadline: refresh now and then
   const feed = new LiveFeed({
     contest: config.contest, scope: "contestant", contestant: config.contestant,
     onStatus: (state) => { indicator(document.getElementById("connection"))(state); if (state === "live") outbox.flush(); },
