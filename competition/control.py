@@ -28,9 +28,11 @@ from .sheets import SheetState
 
 @dataclass(frozen=True)
 class BoardState:
-    """Whether the public board is frozen, and at which log position."""
+    """Whether the public board is frozen, at which log position, and whose final results the
+    ceremony has revealed since (滚榜), in order."""
 
     frozen_at_seq: int | None
+    revealed: tuple[int, ...] = ()
 
     @property
     def frozen(self) -> bool:
@@ -39,13 +41,17 @@ class BoardState:
 
 def board_state(session: Session, contest_id: int) -> BoardState:
     """Fold the contest's freeze and thaw events (few, contest-level) into the board's state."""
-    frozen = None
-    rows = session.execute(select(ContestEvent.kind, ContestEvent.payload).where(
-        ContestEvent.contest_id == contest_id, ContestEvent.contestant_id.is_(None),
-        ContestEvent.kind.in_(("board_frozen", "board_thawed"))).order_by(ContestEvent.seq))
-    for kind, payload in rows:
-        frozen = eventlog.decode_payload(payload)["at_seq"] if kind == "board_frozen" else None
-    return BoardState(frozen)
+    frozen, revealed = None, []
+    rows = session.execute(select(ContestEvent.kind, ContestEvent.payload, ContestEvent.contestant_id).where(
+        ContestEvent.contest_id == contest_id,
+        ContestEvent.kind.in_(("board_frozen", "board_thawed", "results_revealed"))).order_by(ContestEvent.seq))
+    for kind, payload, contestant_id in rows:
+        if kind == "results_revealed":
+            revealed.append(contestant_id)
+        else:
+            frozen = eventlog.decode_payload(payload)["at_seq"] if kind == "board_frozen" else None
+            revealed = []
+    return BoardState(frozen, tuple(revealed))
 
 
 def _command(session: Session, contest: Contest, command_key: str):
@@ -191,3 +197,26 @@ def _check_site(session: Session, contest: Contest, site_id: int | None) -> None
     if site_id is not None and session.scalar(select(Site.id).where(Site.id == site_id,
                                                                     Site.contest_id == contest.id)) is None:
         raise NotFound("no such site in this contest", field="site")
+
+
+def reveal_next(session: Session, contest: Contest, *, actor: str, command_key: str) -> list[ContestEvent]:
+    """滚榜: show the final result of the lowest-placed contestant still shown as frozen.
+
+    At the ceremony the frozen board is revealed from the bottom up, one contestant at a time;
+    each reveal moves that contestant to their final place. Thawing reveals everyone at once.
+    """
+    from .readmodel import rebuild
+
+    head, done = _command(session, contest, command_key)
+    if done:
+        return done
+    state = board_state(session, contest.id)
+    if not state.frozen:
+        raise InvalidState(f"the board of {contest.code} is not frozen: there is nothing to reveal")
+    shown = rebuild(session, contest.id, until_seq=state.frozen_at_seq, revealed=frozenset(state.revealed))
+    waiting = [row.contestant_id for row in shown.board() if row.contestant_id not in state.revealed]
+    if not waiting:
+        raise InvalidState("every result is revealed: thaw the board to end the ceremony")
+    return eventlog.append(session, contest.id, [NewEvent("results_revealed", {"ordinal": len(state.revealed) + 1},
+                                                          waiting[-1])],
+                           actor=actor, command_key=command_key, head=head)

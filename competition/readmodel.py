@@ -28,14 +28,16 @@ def load_entries(session: Session, contest_id: int, ids: set[int] | None = None)
     return [Entry(ident, site) for ident, site in session.execute(query.order_by(Contestant.id))]
 
 
-def rebuild(session: Session, contest_id: int, until_seq: int | None = None) -> ContestProjection:
-    """Build a contest's projection from its whole log (or from its events up to ``until_seq``)."""
+def rebuild(session: Session, contest_id: int, until_seq: int | None = None,
+            revealed: frozenset[int] = frozenset()) -> ContestProjection:
+    """Build a contest's projection from its whole log, or as a frozen board shows it: the events
+    up to ``until_seq``, plus every event of the ``revealed`` contestants (滚榜)."""
     contest = session.get(Contest, contest_id)
     if contest is None:
         raise ContestNotFound(contest_id)
     events = eventlog.iter_events(session, contest_id)
     if until_seq is not None:
-        events = (event for event in events if event.seq <= until_seq)
+        events = (event for event in events if event.seq <= until_seq or event.contestant_id in revealed)
     return ContestProjection.rebuild(ruleset_of(contest), load_entries(session, contest_id), events)
 
 

@@ -50,7 +50,7 @@ class Publisher:
         self._feeds: dict[int, ContestFeed] = {}
         self._rosters: dict[int, dict[int, RosterEntry]] = {}
         self._dirty: set[int] = set()
-        self._frozen: dict[tuple[int, int], tuple[ContestProjection, ContestFeed]] = {}
+        self._frozen: dict[tuple, tuple[ContestProjection, ContestFeed]] = {}
         self._lock = threading.RLock()
         self._wake = threading.Event()
         self._task = None
@@ -193,14 +193,16 @@ class Publisher:
     def frozen_projection(self, contest_id: int) -> tuple[ContestProjection, ContestFeed] | None:
         """The board as it stood at the freeze (rebuilt once per freeze), or None when not frozen."""
         with self._reader() as session:
-            at_seq = control.board_state(session, contest_id).frozen_at_seq
-            if at_seq is None:
+            state = control.board_state(session, contest_id)
+            if not state.frozen:
                 return None
+            key = (contest_id, state.frozen_at_seq, state.revealed)
             with self._lock:
-                frozen = self._frozen.get((contest_id, at_seq))
+                frozen = self._frozen.get(key)
                 if frozen is None:
-                    projection = readmodel.rebuild(session, contest_id, until_seq=at_seq)
+                    projection = readmodel.rebuild(session, contest_id, until_seq=state.frozen_at_seq,
+                                                   revealed=frozenset(state.revealed))
                     feed = ContestFeed(contest_id)
                     feed.advance(projection, self._rosters.get(contest_id) or load_roster(session, contest_id))
-                    frozen = self._frozen[(contest_id, at_seq)] = (projection, feed)
+                    frozen = self._frozen[key] = (projection, feed)
         return frozen

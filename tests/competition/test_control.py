@@ -145,3 +145,31 @@ def test_extra_time_needs_a_known_stage_and_a_reason(session, world):
     with pytest.raises(InvalidMark, match="reason"):
         control.extend_time(session, world.contest, actor="admin:1", command_key=key(), stage="S1", seconds=60,
                             reason=" ")
+
+
+def test_the_frozen_board_is_revealed_bottom_up_one_contestant_at_a_time(session, world):
+    from competition.readmodel import rebuild
+
+    def shown_board():
+        state = control.board_state(session, world.contest.id)
+        return state, rebuild(session, world.contest.id, until_seq=state.frozen_at_seq,
+                              revealed=frozenset(state.revealed))
+
+    control.freeze_board(session, world.contest, actor="admin:1", command_key=key())
+    # After the freeze, the contestant who started S1 earns marks the frozen board does not show.
+    for seat in range(3):
+        judge(session, world, seat, 3)
+    live = rebuild(session, world.contest.id)
+    revealed = []
+    for _ in world.contestants:
+        state, before = shown_board()
+        expected = [row.contestant_id for row in before.board() if row.contestant_id not in state.revealed][-1]
+        event = control.reveal_next(session, world.contest, actor="admin:1", command_key=key())[0]
+        assert event.contestant_id == expected  # the lowest-placed of those still frozen
+        revealed.append(event.contestant_id)
+        _, after = shown_board()
+        assert after.results[expected].total == live.results[expected].total  # now shows the final result
+    assert sorted(revealed) == sorted(c.id for c in world.contestants)
+    assert shown_board()[1].snapshot()["overall"] == live.snapshot()["overall"]  # all revealed = the live board
+    with pytest.raises(InvalidState, match="every result is revealed"):
+        control.reveal_next(session, world.contest, actor="admin:1", command_key=key())

@@ -291,3 +291,31 @@ def test_a_pause_stops_the_countdown_and_gives_the_time_back(demo_app, client):
     assert 120 <= moved < 180  # the extra two minutes plus the seconds the pause lasted
     contestant = token_for(client, "contestant", ticket, DEMO_CONTESTANT_PIN, contest="DEMO-ES")
     assert client.post(f"{es}/pause", headers=bearer(contestant), json={"idempotency_key": "p2"}).status_code == 403
+
+
+def test_the_ceremony_reveals_the_frozen_board_bottom_up_on_every_screen(demo_app, client):
+    admin = token_for(client, "admin", *DEMO_ADMIN, contest=None)
+    assert control_command(client, admin, "reveal", "too-early").status_code == 409  # nothing frozen
+    assert control_command(client, admin, "freeze", "freeze-r").status_code == 200
+    tokens = panel_tokens(client)
+    ticket, aspects = open_panels(client, tokens)[0]
+    mark_panel(client, tokens, ticket, aspects[0], 3, "after-freeze")
+    final = next(r for r in client.get(f"{EA}/board", headers=bearer(admin)).get_json()["rows"] if r["ticket_no"] == ticket)
+    screen = connect(demo_app, display=links(demo_app)["contest"])
+    join(screen, scope="contest")
+    shown = {r["ticket_no"]: r for r in client.get(f"{EA}/board").get_json()["rows"]}
+    assert shown[ticket]["total"] != final["total"]  # held back by the freeze
+    revealed = 0
+    for step in range(30):  # one reveal per contestant, then a refusal
+        response = control_command(client, admin, "reveal", f"reveal-{step}")
+        if response.status_code == 409:
+            assert "every result is revealed" in response.get_json()["message"]
+            break
+        assert response.status_code == 200
+        revealed += 1
+    assert revealed == 24
+    public = {r["ticket_no"]: r for r in client.get(f"{EA}/board").get_json()["rows"]}
+    assert public[ticket]["total"] == final["total"]
+    assert any(m["name"] == "contest" for m in screen.get_received("/live"))  # screens were told to re-join
+    again = join(screen, scope="contest")
+    assert next(r for r in again["snapshot"]["rows"] if r["ticket_no"] == ticket)["total"] == final["total"]

@@ -295,6 +295,8 @@ LIFECYCLE = {
     "freeze": (control.freeze_board, "Freeze the public board (big screens, public API) at this moment; staff "
                                      "see it live."),
     "thaw": (control.thaw_board, "Publish everything the frozen board held back."),
+    "reveal": (control.reveal_next, "滚榜: reveal the final result of the lowest-placed contestant the frozen "
+                                    "board still shows (one per call, bottom up)."),
     "finalize": (control.finalize_contest, "Make the results final; refused (409, listing what is outstanding) "
                                            "while a panel is blocked or a referee has not signed off a contestant "
                                            "they marked."),
