@@ -25,3 +25,9 @@ def test_replay_benchmark_prints_rebuild_times_against_the_plain_sum():
 def test_board_update_benchmark_prints_median_and_baseline():
     out = run("board_update.py", "--contestants", "200", "--aspects", "10", "--updates", "50")
     assert "incremental update" in out and "re-sort the whole board" in out
+
+
+def test_live_benchmark_prints_latency_loss_and_cpu_against_a_bare_server():
+    out = run("live.py", "--tablets", "6", "--screens", "2", "--rate", "5", "--duration", "2")
+    assert "匠星 (coalesced deltas)" in out and "bare python-socketio (baseline)" in out
+    assert "lost 0 gaps 0" in out.splitlines()[1]  # even at this size, nothing goes missing

@@ -1,0 +1,319 @@
+"""Live pushes under load: 1,000 connected clients while referees submit 50 marks a second.
+
+Starts the real server (``flask run``, threading, SQLite) over a bench contest, connects
+``--tablets`` contestant tablets (each in its own room) and ``--screens`` big screens (the
+contest room) with python-socketio's asyncio client, and posts marks through the REST API at
+``--rate`` per second for ``--duration`` seconds. Then it does the same against a bare
+python-socketio server (same async mode, no app) that emits one delta to the screens and one
+sheet to the tablet per posted mark: the baseline.
+
+Printed, for each: latency from "mark accepted" (the REST answer) to "delta received" on every
+screen (p50/p95/p99), messages lost (a screen that ends behind the server's last sequence
+number, or saw a gap), and server CPU per delivered message, with the ratio to the baseline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+ASPECTS = 40
+
+
+def ruleset_text() -> str:
+    lines = ['[ruleset]', 'code = "bench-live"', 'name = "实时基准"', 'version = "1"', f"total = {ASPECTS}",
+             '[[criteria]]', 'code = "A"', 'name = "A"', '[[criteria.sub_criteria]]', 'code = "A1"', 'name = "A1"']
+    for i in range(ASPECTS):
+        lines += ['[[criteria.sub_criteria.aspects]]', f'code = "M{i}"', 'name = "m"', 'kind = "measurement"',
+                  'method = "pass_fail"', 'max = 1']
+    return "\n".join(lines)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+
+# --- the contest -----------------------------------------------------------------------------
+
+def prepare(database: Path, tablets: int) -> dict:
+    """Migrate, create a running contest with ``tablets`` contestants, and tokens for everyone."""
+    env = dict(os.environ, JX_DATABASE_URL=f"sqlite:///{database}")
+    subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env,
+                   check=True, capture_output=True)
+    from sqlalchemy import insert
+    from sqlalchemy.orm import Session
+
+    from competition import access, setup
+    from competition.models import Contestant
+    from profiles.accounts import issue_token
+    from profiles.db import make_engine
+    from profiles.models import Worker
+
+    engine = make_engine(f"sqlite:///{database}")
+    with Session(engine) as session:
+        contest = setup.create_contest(session, code="LIVE", name="实时基准", ruleset_text=ruleset_text())
+        site = setup.add_site(session, contest, code="S", name="基准赛点")
+        session.execute(insert(Worker), [{"id": i, "name": f"选手{i}"} for i in range(1, tablets + 1)])
+        session.execute(insert(Contestant), [{"id": i, "contest_id": contest.id, "worker_id": i, "site_id": site.id,
+                                              "ticket_no": f"T{i:04d}"} for i in range(1, tablets + 1)])
+        referee = setup.add_referee(session, contest, code="R", name="裁判", enterprise_id=None, site=site)
+        for i in range(ASPECTS):
+            setup.assign_panel(session, contest, site=site, aspect_code=f"M{i}", referees=[referee])
+        setup.start_contest(session, contest, actor="bench", command_key="start")
+        link = access.create_display_link(session, contest, label="bench")
+        referee_token, _ = issue_token(session, f"referee:{referee.id}")
+        tablet_tokens = {i: issue_token(session, f"contestant:{i}")[0] for i in range(1, tablets + 1)}
+        session.commit()
+        out = {"display": link.token, "referee": referee_token, "tablets": tablet_tokens}
+    engine.dispose()
+    return out
+
+
+def start(cmd: list[str], env: dict, url: str) -> subprocess.Popen:
+    import urllib.request
+
+    server = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=2).close()
+            return server
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                server.kill()
+                raise SystemExit(f"server did not start: {cmd}")
+            time.sleep(0.2)
+
+
+# --- the load ----------------------------------------------------------------------------------
+
+async def run_load(url: str, *, tablets: dict[int, dict], screens: list[dict], rate: float, duration: float,
+                   post_mark, join_screen, join_tablet) -> dict:
+    import socketio
+
+    received: list[list[tuple[float, int, int]]] = [[] for _ in screens]  # per screen: (time, from, seq)
+    sheets = 0
+
+    async def connect(auth: dict, on_delta=None, on_sheet=None):
+        client = socketio.AsyncClient(reconnection=False)
+        if on_delta:
+            client.on("delta", on_delta, namespace="/live")
+        if on_sheet:
+            client.on("sheet", on_sheet, namespace="/live")
+        await client.connect(url, namespaces=["/live"], auth=auth, transports=["websocket"], wait_timeout=30)
+        return client
+
+    gate = asyncio.Semaphore(40)
+    clients = []
+
+    async def screen(index: int, auth: dict):
+        def on_delta(message):
+            received[index].append((time.perf_counter(), message.get("from_seq", 0), message["seq"]))
+        async with gate:
+            client = await connect(auth, on_delta=on_delta)
+            await join_screen(client)
+            clients.append(client)
+
+    async def tablet(ident: int, auth: dict):
+        def on_sheet(_message):
+            nonlocal sheets
+            sheets += 1
+        async with gate:
+            client = await connect(auth, on_sheet=on_sheet)
+            await join_tablet(client, ident)
+            clients.append(client)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(screen(i, auth) for i, auth in enumerate(screens)),
+                         *(tablet(ident, auth) for ident, auth in tablets.items()))
+    connect_s = time.perf_counter() - started
+
+    import aiohttp
+
+    accepted: list[tuple[float, int]] = []  # (time accepted, seq)
+    async with aiohttp.ClientSession() as http:
+        interval, n = 1 / rate, 0
+        begin = time.perf_counter()
+        idents = list(tablets)
+        pending = set()
+        while time.perf_counter() - begin < duration:
+            target = begin + n * interval
+            await asyncio.sleep(max(0.0, target - time.perf_counter()))
+            ident = idents[n % len(idents)]
+            aspect = (n // len(idents)) % ASPECTS
+            pending.add(asyncio.ensure_future(post_mark(http, n, ident, aspect, accepted)))
+            n += 1
+        await asyncio.gather(*pending)
+    await asyncio.sleep(2.0)  # let the last coalesced pushes arrive
+    for client in clients:
+        await client.disconnect()
+
+    last_seq = max((seq for _, seq in accepted), default=0)
+    latencies, lost = [], 0
+    for per_screen in received:
+        seen = sorted(per_screen, key=lambda r: r[2])
+        for at, seq in accepted:
+            arrival = next((t for t, _, s in seen if s >= seq), None)
+            if arrival is None:
+                lost += 1
+            else:
+                latencies.append(max(0.0, arrival - at))
+    gaps = sum(1 for per_screen in received for a, b in zip(per_screen, per_screen[1:]) if b[1] > a[2])
+    return {"connect_s": connect_s, "marks": len(accepted), "last_seq": last_seq, "latencies": latencies,
+            "lost": lost, "gaps": gaps, "deliveries": sum(len(r) for r in received) + sheets}
+
+
+# --- the two servers ---------------------------------------------------------------------------
+
+def measure_app(args, tmp: Path) -> dict:
+    refused: dict[int, int] = {}
+    database = tmp / "live.sqlite"
+    tokens = prepare(database, args.tablets)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = dict(os.environ, JX_DATABASE_URL=f"sqlite:///{database}", JX_SECRET_KEY="bench")
+    server = start([sys.executable, "-m", "flask", "--app", "wsgi", "run", "--port", str(port)], env, url + "/")
+
+    async def post_mark(http, n, ident, aspect, accepted):
+        body = {"contestant": f"T{ident:04d}", "aspect": f"M{aspect}", "value": True, "idempotency_key": f"b{n}"}
+        async with http.post(f"{url}/api/v1/contests/LIVE/marks", json=body,
+                             headers={"Authorization": f"Bearer {tokens['referee']}"}) as response:
+            answer = await response.json()
+            if response.status == 201:
+                accepted.append((time.perf_counter(), answer["seq"]))
+            else:
+                refused[response.status] = refused.get(response.status, 0) + 1
+
+    async def join_screen(client):
+        answer = await client.call("join", {"contest": "LIVE", "scope": "contest"}, namespace="/live", timeout=60)
+        assert answer["ok"], answer
+
+    async def join_tablet(client, ident):
+        answer = await client.call("join", {"contest": "LIVE", "scope": "contestant", "contestant": ident},
+                                   namespace="/live", timeout=60)
+        assert answer["ok"], answer
+
+    try:
+        cpu0 = cpu_seconds(server.pid)
+        result = asyncio.run(run_load(url, tablets={i: {"token": t} for i, t in tokens["tablets"].items()},
+                                      screens=[{"display": tokens["display"]}] * args.screens, rate=args.rate,
+                                      duration=args.duration, post_mark=post_mark, join_screen=join_screen,
+                                      join_tablet=join_tablet))
+        result["cpu_s"] = cpu_seconds(server.pid) - cpu0
+        result["refused"] = refused
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    return result
+
+
+BARE_SERVER = '''
+import sys, socketio
+from werkzeug.serving import run_simple
+from werkzeug.wrappers import Request, Response
+sio = socketio.Server(async_mode="threading")
+seq = [0]
+@sio.on("join", namespace="/live")
+def join(sid, data):
+    sio.enter_room(sid, data["room"], namespace="/live")
+    return {"ok": True}
+def app(environ, start_response):
+    request = Request(environ)
+    if request.path == "/mark":
+        seq[0] += 1
+        ident = request.args["t"]
+        sio.emit("delta", {"from_seq": seq[0] - 1, "seq": seq[0], "rows": []}, to="screens", namespace="/live")
+        sio.emit("sheet", {"seq": seq[0]}, to="t" + ident, namespace="/live")
+        return Response('{"seq": %d}' % seq[0], content_type="application/json")(environ, start_response)
+    return Response("ok")(environ, start_response)
+run_simple("127.0.0.1", int(sys.argv[1]), socketio.WSGIApp(sio, app), threaded=True)
+'''
+
+
+def measure_bare(args, tmp: Path) -> dict:
+    script = tmp / "bare.py"
+    script.write_text(BARE_SERVER)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    server = start([sys.executable, str(script), str(port)], dict(os.environ), url + "/")
+
+    async def post_mark(http, n, ident, aspect, accepted):
+        async with http.post(f"{url}/mark?t={ident}") as response:
+            answer = await response.json()
+            accepted.append((time.perf_counter(), answer["seq"]))
+
+    async def join_screen(client):
+        await client.call("join", {"room": "screens"}, namespace="/live", timeout=60)
+
+    async def join_tablet(client, ident):
+        await client.call("join", {"room": f"t{ident}"}, namespace="/live", timeout=60)
+
+    try:
+        cpu0 = cpu_seconds(server.pid)
+        result = asyncio.run(run_load(url, tablets={i: {} for i in range(1, args.tablets + 1)},
+                                      screens=[{}] * args.screens, rate=args.rate, duration=args.duration,
+                                      post_mark=post_mark, join_screen=join_screen, join_tablet=join_tablet))
+        result["cpu_s"] = cpu_seconds(server.pid) - cpu0
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    return result
+
+
+def report(name: str, result: dict) -> float:
+    lat = [x * 1000 for x in result["latencies"]]
+    per = result["cpu_s"] / max(1, result["deliveries"]) * 1e6
+    print(f"{name:34} marks {result['marks']:5}  deliveries {result['deliveries']:7}  "
+          f"latency p50 {percentile(lat, .5):6.1f} p95 {percentile(lat, .95):6.1f} p99 {percentile(lat, .99):6.1f} ms  "
+          f"lost {result['lost']} gaps {result['gaps']}  server CPU {result['cpu_s']:.2f} s = {per:.1f} µs/delivery  "
+          f"(connect {result['connect_s']:.1f} s)"
+          + (f"  not accepted: {result['refused']}" if result.get("refused") else ""))
+    return per
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tablets", type=int, default=900)
+    parser.add_argument("--screens", type=int, default=100)
+    parser.add_argument("--rate", type=float, default=50.0, help="marks per second")
+    parser.add_argument("--duration", type=float, default=20.0, help="seconds of marking")
+    args = parser.parse_args()
+    print(f"{args.tablets} tablets + {args.screens} screens, {args.rate:g} marks/s for {args.duration:g} s")
+    with tempfile.TemporaryDirectory() as tmp:
+        app = measure_app(args, Path(tmp))
+        bare = measure_bare(args, Path(tmp))
+    ours = report("匠星 (coalesced deltas)", app)
+    base = report("bare python-socketio (baseline)", bare)
+    p99 = percentile([x * 1000 for x in app["latencies"]], .99)
+    print(f"server CPU per delivery: {ours / base:.2f}× the baseline (target ≤ 1.5×); "
+          f"p99 {p99:.0f} ms (target < 300 ms): {'MET' if p99 < 300 else 'MISSED'}; "
+          f"lost {app['lost']} (target 0): {'MET' if app['lost'] == 0 and app['gaps'] == 0 else 'MISSED'}")
+    print(f"(median of the per-screen latencies: {statistics.median(app['latencies']) * 1000:.1f} ms)"
+          if app["latencies"] else "")
+
+
+if __name__ == "__main__":
+    main()
