@@ -114,115 +114,73 @@ def _respond(contest: Contest, contestant: Contestant, outcome: marking.Outcome,
             "events": events, "sheet": sheet}, (200 if outcome.duplicate else status)
 
 
-@blp.route("/<code>/marks")
-class Marks(MethodView):
-    @require_roles("referee")
-    @blp.arguments(MarkIn)
-    @blp.response(201, CommandOut)
-    @blp.alt_response(200, schema=CommandOut, description="A retry: the first outcome, nothing new")
-    @_document_refusals
-    def post(self, body, code: str):
-        """Record the signed-in referee's first mark for one aspect of one contestant."""
+def _post_view(path: str, *, roles: tuple[str, ...], schema, status: int, summary: str, handler) -> None:
+    """Register ``POST /<code>/<path>``: roles first (401/403 before any body is parsed), then the
+    body, then ``handler(body, code, **path_args)``; every refusal documented."""
+    def post(self, body, code: str, **path_args):
+        return handler(body, code, **path_args)
+    post.__doc__ = summary
+    post = blp.arguments(schema)(post)
+    if status == 201:
+        post = blp.alt_response(200, schema=CommandOut, description="A retry: the first outcome, nothing new")(post)
+    post = require_roles(*roles)(_document_refusals(blp.response(status, CommandOut)(post)))
+    name = "".join(part.title() for part in path.replace("<", "").replace(">", "").replace("-", "/").split("/"))
+    blp.route(f"/<code>/{path}")(type(name, (MethodView,), {"post": post}))
+
+
+def _sheet_command(path: str, schema, roles: tuple[str, ...], summary: str, run) -> None:
+    """A command on one contestant's sheet: ``run(session, contest, body, **path_args)`` returns the
+    contestant and the service's outcome; the answer carries their sheet after it."""
+    def handler(body, code, **path_args):
         session = db().session
         contest = contest_by_code(session, code)
-        referee = _signed_in_referee(session, contest)
-        contestant = contestant_by_ticket(session, contest, body["contestant"])
-        outcome = marking.record_mark(session, referee=referee, contestant=contestant, aspect_code=body["aspect"],
-                                      value=body["value"], command_key=body["idempotency_key"])
+        contestant, outcome = run(session, contest, body, **path_args)
         return _respond(contest, contestant, outcome)
+    _post_view(path, roles=roles, schema=schema, status=201, summary=summary, handler=handler)
 
 
-@blp.route("/<code>/corrections")
-class Corrections(MethodView):
-    @require_roles("referee")
-    @blp.arguments(CorrectionIn)
-    @blp.response(201, CommandOut)
-    @blp.alt_response(200, schema=CommandOut, description="A retry: the first outcome, nothing new")
-    @_document_refusals
-    def post(self, body, code: str):
-        """Replace a mark with a reason; the old mark stays in the log."""
-        session = db().session
-        contest = contest_by_code(session, code)
-        referee = _signed_in_referee(session, contest)
-        contestant = contestant_by_ticket(session, contest, body["contestant"])
-        on_behalf_of = referee_by_code(session, contest, body["on_behalf_of"]) if body.get("on_behalf_of") else None
-        outcome = marking.correct_mark(session, referee=referee, contestant=contestant, aspect_code=body["aspect"],
-                                       value=body["value"], reason=body["reason"], on_behalf_of=on_behalf_of,
-                                       command_key=body["idempotency_key"])
-        return _respond(contest, contestant, outcome)
+def _referee_and_contestant(session, contest: Contest, body: dict) -> tuple[Referee, Contestant]:
+    return _signed_in_referee(session, contest), contestant_by_ticket(session, contest, body["contestant"])
 
 
-@blp.route("/<code>/deductions")
-class Deductions(MethodView):
-    @require_roles("referee")
-    @blp.arguments(DeductionIn)
-    @blp.response(201, CommandOut)
-    @blp.alt_response(200, schema=CommandOut, description="A retry: the first outcome, nothing new")
-    @_document_refusals
-    def post(self, body, code: str):
-        """Record occurrences of a deduction (e.g. a safety breach) with a note."""
-        session = db().session
-        contest = contest_by_code(session, code)
-        referee = _signed_in_referee(session, contest)
-        contestant = contestant_by_ticket(session, contest, body["contestant"])
-        outcome = marking.apply_deduction(session, referee=referee, contestant=contestant,
-                                          deduction_code=body["deduction"], count=body["count"], note=body["note"],
-                                          command_key=body["idempotency_key"])
-        return _respond(contest, contestant, outcome)
+def _record_mark(session, contest, body):
+    referee, contestant = _referee_and_contestant(session, contest, body)
+    return contestant, marking.record_mark(session, referee=referee, contestant=contestant, aspect_code=body["aspect"],
+                                           value=body["value"], command_key=body["idempotency_key"])
 
 
-@blp.route("/<code>/sign-offs")
-class SignOffs(MethodView):
-    @require_roles("referee")
-    @blp.arguments(SignOffIn)
-    @blp.response(201, CommandOut)
-    @blp.alt_response(200, schema=CommandOut, description="A retry: the first outcome, nothing new")
-    @_document_refusals
-    def post(self, body, code: str):
-        """Sign off the referee's marks for one contestant; later changes need the chief referee."""
-        session = db().session
-        contest = contest_by_code(session, code)
-        referee = _signed_in_referee(session, contest)
-        contestant = contestant_by_ticket(session, contest, body["contestant"])
-        outcome = marking.sign_off(session, referee=referee, contestant=contestant,
-                                   command_key=body["idempotency_key"])
-        return _respond(contest, contestant, outcome)
+def _correct_mark(session, contest, body):
+    referee, contestant = _referee_and_contestant(session, contest, body)
+    on_behalf_of = referee_by_code(session, contest, body["on_behalf_of"]) if body.get("on_behalf_of") else None
+    return contestant, marking.correct_mark(session, referee=referee, contestant=contestant, aspect_code=body["aspect"],
+                                            value=body["value"], reason=body["reason"], on_behalf_of=on_behalf_of,
+                                            command_key=body["idempotency_key"])
 
 
-@blp.route("/<code>/resolutions")
-class Resolutions(MethodView):
-    @require_roles("referee")
-    @blp.arguments(ResolutionIn)
-    @blp.response(201, CommandOut)
-    @blp.alt_response(200, schema=CommandOut, description="A retry: the first outcome, nothing new")
-    @_document_refusals
-    def post(self, body, code: str):
-        """Chief referee: unblock a panel whose spread broke the rule, with a reason."""
-        session = db().session
-        contest = contest_by_code(session, code)
-        chief = _signed_in_referee(session, contest)
-        contestant = contestant_by_ticket(session, contest, body["contestant"])
-        outcome = marking.resolve_spread(session, chief=chief, contestant=contestant, aspect_code=body["aspect"],
-                                         reason=body["reason"], score=body["score"],
-                                         command_key=body["idempotency_key"])
-        return _respond(contest, contestant, outcome)
+def _apply_deduction(session, contest, body):
+    referee, contestant = _referee_and_contestant(session, contest, body)
+    return contestant, marking.apply_deduction(session, referee=referee, contestant=contestant,
+                                               deduction_code=body["deduction"], count=body["count"],
+                                               note=body["note"], command_key=body["idempotency_key"])
 
 
-@blp.route("/<code>/answers")
-class Answers(MethodView):
-    @require_roles("contestant")
-    @blp.arguments(AnswerIn)
-    @blp.response(201, CommandOut)
-    @blp.alt_response(200, schema=CommandOut, description="A retry: the first outcome, nothing new")
-    @_document_refusals
-    def post(self, body, code: str):
-        """The signed-in contestant answers an objective item; it is scored at once."""
-        session = db().session
-        contest = contest_by_code(session, code)
-        contestant = _signed_in_contestant(session, contest)
-        outcome = marking.answer_item(session, contestant=contestant, aspect_code=body["aspect"],
-                                      answer=body["answer"], command_key=body["idempotency_key"])
-        return _respond(contest, contestant, outcome)
+def _sign_off(session, contest, body):
+    referee, contestant = _referee_and_contestant(session, contest, body)
+    return contestant, marking.sign_off(session, referee=referee, contestant=contestant,
+                                        command_key=body["idempotency_key"])
+
+
+def _resolve_spread(session, contest, body):
+    chief, contestant = _referee_and_contestant(session, contest, body)
+    return contestant, marking.resolve_spread(session, chief=chief, contestant=contestant, aspect_code=body["aspect"],
+                                              reason=body["reason"], score=body["score"],
+                                              command_key=body["idempotency_key"])
+
+
+def _answer_item(session, contest, body):
+    contestant = _signed_in_contestant(session, contest)
+    return contestant, marking.answer_item(session, contestant=contestant, aspect_code=body["aspect"],
+                                           answer=body["answer"], command_key=body["idempotency_key"])
 
 
 def _stage_contestant(session, contest: Contest, body: dict) -> tuple[Contestant, str]:
@@ -243,38 +201,35 @@ def _stage_contestant(session, contest: Contest, body: dict) -> tuple[Contestant
     return contestant, scope.principal
 
 
-@blp.route("/<code>/stages/<stage>/start")
-class StageStart(MethodView):
-    @require_roles("contestant", "referee", "admin")
-    @blp.arguments(StageIn)
-    @blp.response(201, CommandOut)
-    @blp.alt_response(200, schema=CommandOut, description="A retry: the first outcome, nothing new")
-    @_document_refusals
-    def post(self, body, code: str, stage: str):
-        """Start a stage on the server clock (闯关: the previous stage must be cleared)."""
-        session = db().session
-        contest = contest_by_code(session, code)
+def _stage_command(service):
+    def run(session, contest, body, stage: str):
         contestant, actor = _stage_contestant(session, contest, body)
-        outcome = marking.start_stage(session, contestant=contestant, stage_code=stage, actor=actor,
-                                      command_key=body["idempotency_key"])
-        return _respond(contest, contestant, outcome)
+        return contestant, service(session, contestant=contestant, stage_code=stage, actor=actor,
+                                   command_key=body["idempotency_key"])
+    return run
 
 
-@blp.route("/<code>/stages/<stage>/finish")
-class StageFinish(MethodView):
-    @require_roles("contestant", "referee", "admin")
-    @blp.arguments(StageIn)
-    @blp.response(201, CommandOut)
-    @blp.alt_response(200, schema=CommandOut, description="A retry: the first outcome, nothing new")
-    @_document_refusals
-    def post(self, body, code: str, stage: str):
-        """Finish a stage on the server clock: cleared if it reaches the pass mark, else failed."""
-        session = db().session
-        contest = contest_by_code(session, code)
-        contestant, actor = _stage_contestant(session, contest, body)
-        outcome = marking.finish_stage(session, contestant=contestant, stage_code=stage, actor=actor,
-                                       command_key=body["idempotency_key"])
-        return _respond(contest, contestant, outcome)
+REFEREES, STAGE_RUNNERS = ("referee",), ("contestant", "referee", "admin")
+for _path, _schema, _roles, _summary, _run in [
+    ("marks", MarkIn, REFEREES, "Record the signed-in referee's first mark for one aspect of one contestant.",
+     _record_mark),
+    ("corrections", CorrectionIn, REFEREES, "Replace a mark with a reason; the old mark stays in the log.",
+     _correct_mark),
+    ("deductions", DeductionIn, REFEREES, "Record occurrences of a deduction (e.g. a safety breach) with a note.",
+     _apply_deduction),
+    ("sign-offs", SignOffIn, REFEREES,
+     "Sign off the referee's marks for one contestant; later changes need the chief referee.", _sign_off),
+    ("resolutions", ResolutionIn, REFEREES,
+     "Chief referee: unblock a panel whose spread broke the rule, with a reason.", _resolve_spread),
+    ("answers", AnswerIn, ("contestant",),
+     "The signed-in contestant answers an objective item; it is scored at once.", _answer_item),
+    ("stages/<stage>/start", StageIn, STAGE_RUNNERS,
+     "Start a stage on the server clock (闯关: the previous stage must be cleared).", _stage_command(marking.start_stage)),
+    ("stages/<stage>/finish", StageIn, STAGE_RUNNERS,
+     "Finish a stage on the server clock: cleared if it reaches the pass mark, else failed.",
+     _stage_command(marking.finish_stage)),
+]:
+    _sheet_command(_path, _schema, _roles, _summary, _run)
 
 
 def _lifecycle(service, code: str, key: str):
@@ -288,35 +243,6 @@ def _lifecycle(service, code: str, key: str):
             "sheet": {}}
 
 
-LIFECYCLE = {
-    "start": (setup.start_contest, "Start the contest at every site at once; the rule set is frozen from now on."),
-    "end": (control.end_contest, "End the contest at every site: no more marks or answers; referees can still "
-                                 "sign off."),
-    "freeze": (control.freeze_board, "Freeze the public board (big screens, public API) at this moment; staff "
-                                     "see it live."),
-    "thaw": (control.thaw_board, "Publish everything the frozen board held back."),
-    "reveal": (control.reveal_next, "滚榜: reveal the final result of the lowest-placed contestant the frozen "
-                                    "board still shows (one per call, bottom up)."),
-    "finalize": (control.finalize_contest, "Make the results final; refused (409, listing what is outstanding) "
-                                           "while a panel is blocked or a referee has not signed off a contestant "
-                                           "they marked."),
-}
-
-
-def _lifecycle_view(action: str, service, summary: str) -> None:
-    """Register ``POST /<code>/<action>`` for staff: one contest-level command, then publish."""
-    def post(self, body, code: str):
-        return _lifecycle(service, code, body["idempotency_key"])
-    post.__doc__ = summary
-    # Roles outermost, as on every view: an anonymous caller gets 401 before any body is parsed.
-    post = require_roles("admin")(_document_refusals(blp.response(200, CommandOut)(blp.arguments(StartIn)(post))))
-    blp.route(f"/<code>/{action}")(type(f"Contest_{action}", (MethodView,), {"post": post}))
-
-
-for _action, (_service, _summary) in LIFECYCLE.items():
-    _lifecycle_view(_action, _service, _summary)
-
-
 def _site_id(session, contest: Contest, code: str | None) -> int | None:
     if not code:
         return None
@@ -326,45 +252,47 @@ def _site_id(session, contest: Contest, code: str | None) -> int | None:
     return site.id
 
 
-@blp.route("/<code>/pause")
-class ContestPause(MethodView):
-    @require_roles("admin")
-    @blp.arguments(PauseIn)
-    @blp.response(200, CommandOut)
-    @_document_refusals
-    def post(self, body, code: str):
-        """Stop the clock at every site, or at one (``site``); the lost time is given back."""
-        def service(s, c, **kw):
-            return control.pause_contest(s, c, site_id=_site_id(s, c, body.get("site")), reason=body["reason"], **kw)
-        return _lifecycle(service, code, body["idempotency_key"])
+def _extend_time(session, contest, body, **kw):
+    contestant = contestant_by_ticket(session, contest, body["contestant"]) if body.get("contestant") else None
+    return control.extend_time(session, contest, stage=body["stage"], seconds=body["seconds"], reason=body["reason"],
+                               site_id=_site_id(session, contest, body.get("site")), contestant=contestant, **kw)
 
 
-@blp.route("/<code>/resume")
-class ContestResume(MethodView):
-    @require_roles("admin")
-    @blp.arguments(PauseIn)
-    @blp.response(200, CommandOut)
-    @_document_refusals
-    def post(self, body, code: str):
-        """Restart the clock a pause stopped (the same scope: every site, or that site)."""
-        def service(s, c, **kw):
-            return control.resume_contest(s, c, site_id=_site_id(s, c, body.get("site")), **kw)
-        return _lifecycle(service, code, body["idempotency_key"])
+# Staff commands on the whole contest: (schema, service(session, contest, body, actor=, command_key=), summary).
+LIFECYCLE = {
+    "start": (StartIn, lambda s, c, b, **kw: setup.start_contest(s, c, **kw),
+              "Start the contest at every site at once; the rule set is frozen from now on."),
+    "pause": (PauseIn, lambda s, c, b, **kw: control.pause_contest(
+        s, c, site_id=_site_id(s, c, b.get("site")), reason=b["reason"], **kw),
+        "Stop the clock at every site, or at one (``site``); the lost time is given back."),
+    "resume": (PauseIn, lambda s, c, b, **kw: control.resume_contest(s, c, site_id=_site_id(s, c, b.get("site")), **kw),
+               "Restart the clock a pause stopped (the same scope: every site, or that site)."),
+    "extra-time": (ExtraTimeIn, _extend_time,
+                   "Grant extra time on a stage to one contestant (``contestant``), one site (``site``) or everyone."),
+    "end": (StartIn, lambda s, c, b, **kw: control.end_contest(s, c, **kw),
+            "End the contest at every site: no more marks or answers; referees can still sign off."),
+    "freeze": (StartIn, lambda s, c, b, **kw: control.freeze_board(s, c, **kw),
+               "Freeze the public board (big screens, public API) at this moment; staff see it live."),
+    "thaw": (StartIn, lambda s, c, b, **kw: control.thaw_board(s, c, **kw),
+             "Publish everything the frozen board held back."),
+    "reveal": (StartIn, lambda s, c, b, **kw: control.reveal_next(s, c, **kw),
+               "滚榜: reveal the final result of the lowest-placed contestant the frozen board still shows "
+               "(one per call, bottom up)."),
+    "finalize": (StartIn, lambda s, c, b, **kw: control.finalize_contest(s, c, **kw),
+                 "Make the results final; refused (409, listing what is outstanding) while a panel is blocked or "
+                 "a referee has not signed off a contestant they marked."),
+}
 
 
-@blp.route("/<code>/extra-time")
-class ExtraTime(MethodView):
-    @require_roles("admin")
-    @blp.arguments(ExtraTimeIn)
-    @blp.response(200, CommandOut)
-    @_document_refusals
-    def post(self, body, code: str):
-        """Grant extra time on a stage to one contestant (``contestant``), one site (``site``) or everyone."""
-        def service(s, c, **kw):
-            contestant = contestant_by_ticket(s, c, body["contestant"]) if body.get("contestant") else None
-            return control.extend_time(s, c, stage=body["stage"], seconds=body["seconds"], reason=body["reason"],
-                                       site_id=_site_id(s, c, body.get("site")), contestant=contestant, **kw)
-        return _lifecycle(service, code, body["idempotency_key"])
+def _lifecycle_handler(service):
+    def handler(body, code):
+        return _lifecycle(lambda s, c, **kw: service(s, c, body, **kw), code, body["idempotency_key"])
+    return handler
+
+
+for _action, (_schema, _service, _summary) in LIFECYCLE.items():
+    _post_view(_action, roles=("admin",), schema=_schema, status=200, summary=_summary,
+               handler=_lifecycle_handler(_service))
 
 
 @blp.route("/<code>/preview")
