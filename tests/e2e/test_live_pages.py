@@ -177,3 +177,28 @@ def test_the_staff_console_lists_contests_and_screen_links(live_server, page):
     assert page.locator("ul.links a").count() == 8
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "console.png"), full_page=True)
+
+
+def test_a_refused_reading_shows_the_servers_reason_and_a_good_one_replaces_it(live_server, browser):
+    token = sign_in(live_server, "referee", "JX-R1", DEMO_REFEREE_PIN)
+    ticket, aspect, value = open_measurement(live_server, token)
+    before = board_row(live_server, ticket)
+    tablet = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN", has_touch=True).new_page()
+    try:
+        sign_in_page(tablet, live_server, "referee", "JX-R1", DEMO_REFEREE_PIN)
+        tablet.wait_for_selector("#connection[data-state=live]")
+        tablet.click(f"button.pick[data-ticket='{ticket}']")
+        card = f".card.aspect[data-aspect='{aspect}']"
+        tablet.fill(f"{card} input[name=value]", "abc")
+        tablet.click(f"{card} button[type=submit]")
+        tablet.wait_for_selector(f"{card} .tag.warn")
+        assert "value: expected a number" in tablet.locator(f"{card} .tag.warn").inner_text()
+        assert "被拒" in tablet.locator("#outbox").inner_text()
+        assert board_row(live_server, ticket)["total"] == before["total"]  # a refused mark leaves the board as it was
+        tablet.fill(f"{card} input[name=value]", value)
+        tablet.click(f"{card} button[type=submit]")
+        tablet.wait_for_selector(f"{card} .tag.ok")
+        tablet.wait_for_selector("#outbox[data-pending='0']")
+        assert tablet.locator(f"{card} .tag.warn").count() == 0 and "已同步" in tablet.locator("#outbox").inner_text()
+    finally:
+        tablet.context.close()

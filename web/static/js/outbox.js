@@ -21,6 +21,9 @@ export class Outbox {
 
   add(url, body, label, kind = "mark") {
     const item = { url, body: { ...body, idempotency_key: body.idempotency_key || newKey() }, label, kind, state: "unsynced" };
+    // A new entry for the same contestant and aspect supersedes one the server refused.
+    this.items = this.items.filter((old) => !(old.state === "rejected" && old.kind === kind &&
+      old.body.contestant === body.contestant && old.body.aspect === body.aspect));
     this.items.push(item);
     this.save();
     this.flush();
