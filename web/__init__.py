@@ -39,12 +39,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     socketio.init_app(app, async_mode=app.config["SOCKETIO_ASYNC_MODE"],
                       message_queue=app.config["MESSAGE_QUEUE"])
 
-    from . import api, auth, cli
+    from . import api, auth, cli, i18n
     from .realtime import Publisher
     from .sockets.live import LiveNamespace
     from .views import bp as views_bp
 
     auth.init_app(app)
+    i18n.init_app(app)
     api.init_app(app)
     app.extensions["jx_publisher"] = Publisher(app, socketio, projections)
     socketio.on_namespace(LiveNamespace())
