@@ -48,3 +48,15 @@ class InvalidMark(ContestError):
 
 class SignedOff(ContestError):
     code = "signed_off"
+
+
+class AlreadyExists(ContestError):
+    """A code (contest, site) that is already taken."""
+
+    code = "already_exists"
+
+
+class InvalidSetup(ContestError):
+    """A set-up request that cannot be carried out as given (panel too large, wrong site…)."""
+
+    code = "invalid_setup"

@@ -28,7 +28,7 @@ KINDS = frozenset({
     "stage_started", "stage_cleared", "stage_failed", "panel_spread_breached",
     "panel_spread_resolved", "signed_off",
     "contest_ended", "board_frozen", "board_thawed", "contest_finalized",
-    "contest_paused", "contest_resumed", "time_extended", "results_revealed",
+    "contest_paused", "contest_resumed", "time_extended", "results_revealed", "panel_assigned",
 })
 
 

@@ -65,6 +65,13 @@ class _Command:
         if self.contest.status != "running":
             raise InvalidState(f"contest {self.contest.code} is {self.contest.status}, not running")
 
+    def require_under_review(self) -> None:
+        """Corrections, spread resolutions and sign-offs go on after the end, until finalize:
+        the end stops new work, not the referees' review of it."""
+        self.session.refresh(self.contest, ["status"])
+        if self.contest.status not in ("running", "ended"):
+            raise InvalidState(f"contest {self.contest.code} is {self.contest.status}: its marks are closed")
+
     def aspect(self, code: str):
         if code not in self.ruleset.aspects:
             raise NotFound(f"{code!r} is not an aspect of this contest", field="aspect_code")
@@ -153,6 +160,12 @@ def record_mark(session: Session, *, referee: Referee, contestant: Contestant, a
     if referee.id in cmd.state.marked_by.get(aspect_code, ()):
         raise InvalidMark(f"referee {referee.code} already marked {aspect_code}; correct it with a reason",
                           field="aspect_code")
+    others = set(cmd.state.marked_by.get(aspect_code, ())) - {referee.id}
+    seats = aspect.panel_size if isinstance(aspect, JudgementAspect) else 1
+    if len(others) >= seats:
+        # A panel whose referee was replaced mid-contest: the marks given stand (correct them instead).
+        raise InvalidMark(f"{aspect_code} of {contestant.ticket_no} already has its {seats} mark(s) from other "
+                          "referees; a mark is changed by a correction with a reason", field="aspect_code")
     stored = _validate_value(cmd.ruleset, aspect, value)
     events = [NewEvent("mark_recorded", {"referee_id": referee.id, "value": stored}, contestant.id, aspect_code)]
     if isinstance(aspect, JudgementAspect):
@@ -170,7 +183,7 @@ def correct_mark(session: Session, *, referee: Referee, contestant: Contestant, 
     cmd = _Command(session, contestant, command_key)
     if cmd.done:
         return Outcome(cmd.done, duplicate=True)
-    cmd.require_running()
+    cmd.require_under_review()
     if not reason or not reason.strip():
         raise InvalidMark("a correction needs a reason", field="reason")
     aspect = cmd.aspect(aspect_code)
@@ -287,7 +300,7 @@ def resolve_spread(session: Session, *, chief: Referee, contestant: Contestant, 
     cmd = _Command(session, contestant, command_key)
     if cmd.done:
         return Outcome(cmd.done, duplicate=True)
-    cmd.require_running()
+    cmd.require_under_review()
     if not chief.is_chief or chief.contest_id != contestant.contest_id:
         raise NotAssigned("only the chief referee resolves a panel's spread")
     if not reason or not reason.strip():
@@ -307,6 +320,7 @@ def sign_off(session: Session, *, referee: Referee, contestant: Contestant, comm
     cmd = _Command(session, contestant, command_key)
     if cmd.done:
         return Outcome(cmd.done, duplicate=True)
+    cmd.require_under_review()
     _check_referee(session, cmd, referee, None)
     if referee.id in cmd.state.signed_off:
         raise SignedOff(f"referee {referee.code} has already signed off {contestant.ticket_no}")

@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 from profiles.db import utcnow
 from profiles.models import Worker
 from scoring_rules import RuleSet, load_ruleset, ruleset_digest
-from scoring_rules.model import JudgementAspect
+from scoring_rules.model import JudgementAspect, ObjectiveAspect
 
 from . import eventlog
-from .errors import ConflictOfInterest, ContestError, InvalidState, NotFound
+from .errors import AlreadyExists, ConflictOfInterest, ContestError, InvalidSetup, InvalidState, NotFound
 from .models import Contest, ContestEvent, Contestant, Panel, PanelMember, Referee, RuleSetVersion, Site, Stage
 
 _RULESETS: dict[str, RuleSet] = {}
@@ -46,7 +46,7 @@ def store_ruleset(session: Session, text: str) -> RuleSetVersion:
 def create_contest(session: Session, *, code: str, name: str, ruleset_text: str) -> Contest:
     """Create a draft contest scored by this rule set, with its stages copied from the rule set."""
     if session.scalar(select(Contest.id).where(Contest.code == code)) is not None:
-        raise ContestError(f"a contest with code {code!r} already exists", field="code")
+        raise AlreadyExists(f"a contest with code {code!r} already exists", field="code")
     version = store_ruleset(session, ruleset_text)
     contest = Contest(code=code, name=name, rule_set_version=version)
     session.add(contest)
@@ -76,8 +76,11 @@ def _copy_stages(session: Session, contest: Contest) -> None:
 
 
 def add_site(session: Session, contest: Contest, *, code: str, name: str, city: str = "") -> Site:
+    """Add a site to a contest that has not started (every site starts together)."""
+    if contest.status != "draft":
+        raise InvalidState(f"contest {contest.code} has started: its sites are fixed")
     if session.scalar(select(Site.id).where(Site.contest_id == contest.id, Site.code == code)) is not None:
-        raise ContestError(f"site {code!r} already exists in {contest.code}", field="code")
+        raise AlreadyExists(f"site {code!r} already exists in {contest.code}", field="code")
     site = Site(contest_id=contest.id, code=code, name=name, city=city)
     session.add(site)
     session.flush()
@@ -125,12 +128,17 @@ def assign_panel(session: Session, contest: Contest, *, site: Site, aspect_code:
     if aspect_code not in ruleset.aspects:
         raise NotFound(f"{aspect_code!r} is not an aspect of {ruleset.code}", field="aspect_code")
     aspect = ruleset.aspects[aspect_code]
+    if isinstance(aspect, ObjectiveAspect):
+        raise InvalidSetup(f"{aspect_code} is an objective item, scored automatically: it has no panel",
+                           field="aspect_code")
+    if len({r.id for r in referees}) != len(referees):
+        raise InvalidSetup("a referee sits on a panel once", field="referees")
     if isinstance(aspect, JudgementAspect) and len(referees) > aspect.panel_size:
-        raise ContestError(f"{aspect_code} is judged by a panel of {aspect.panel_size}, not {len(referees)}",
+        raise InvalidSetup(f"{aspect_code} is judged by a panel of {aspect.panel_size}, not {len(referees)}",
                            field="referees")
     for referee in referees:
         if referee.contest_id != contest.id or referee.site_id != site.id:
-            raise ContestError(f"referee {referee.code} does not work at site {site.code}", field="referees")
+            raise InvalidSetup(f"referee {referee.code} does not work at site {site.code}", field="referees")
         if referee.enterprise_id is not None:
             colleague = session.scalar(select(Contestant).where(
                 Contestant.contest_id == contest.id, Contestant.site_id == site.id,
@@ -153,6 +161,44 @@ def assign_panel(session: Session, contest: Contest, *, site: Site, aspect_code:
     session.flush()
     session.expire(panel, ["members"])
     return panel
+
+
+def panel_of(session: Session, contest: Contest, site: Site, aspect_code: str) -> list[Referee]:
+    """The referees on one aspect's panel at one site, in seat order (empty when none is set)."""
+    return list(session.scalars(
+        select(Referee).join(PanelMember, PanelMember.referee_id == Referee.id)
+        .join(Panel, Panel.id == PanelMember.panel_id)
+        .where(Panel.contest_id == contest.id, Panel.site_id == site.id, Panel.aspect_code == aspect_code)
+        .order_by(PanelMember.seat)))
+
+
+def change_panel(session: Session, contest: Contest, *, site: Site, aspect_code: str, referees: list[Referee],
+                 actor: str, command_key: str, reason: str = "") -> list[ContestEvent]:
+    """Staff set a panel before the start, or replace its referees during the contest.
+
+    Before the start this is set-up and leaves no event. Once the contest runs, a change needs
+    a reason and is logged (``panel_assigned``, 留痕): who sat on the panel before and after.
+    Marks a replaced referee already gave stay in the log and keep counting; their successor
+    marks the contestants not yet marked. After the end, panels are fixed.
+    """
+    head = eventlog.lock_head(session, contest.id)
+    session.refresh(contest, ["status"])
+    if eventlog.find_command(session, contest.id, command_key):
+        return []
+    if contest.status not in ("draft", "running"):
+        raise InvalidState(f"contest {contest.code} is {contest.status}: its panels are fixed")
+    before = panel_of(session, contest, site, aspect_code)
+    if [r.id for r in before] == [r.id for r in referees]:
+        return []
+    if contest.status == "running" and not reason.strip():
+        raise InvalidSetup("changing a panel during the contest needs a reason", field="reason")
+    assign_panel(session, contest, site=site, aspect_code=aspect_code, referees=referees)
+    if contest.status == "draft":
+        return []
+    return eventlog.append(session, contest.id, [eventlog.NewEvent(
+        "panel_assigned", {"site": site.code, "aspect": aspect_code, "before": [r.code for r in before],
+                           "after": [r.code for r in referees], "reason": reason.strip()},
+        aspect_code=aspect_code)], actor=actor, command_key=command_key, head=head)
 
 
 def start_contest(session: Session, contest: Contest, *, actor: str, command_key: str) -> list[ContestEvent]:

@@ -70,6 +70,25 @@ def test_finalize_is_refused_while_a_mark_is_unsigned_or_a_panel_is_blocked(sess
     assert world.contest.last_seq == before and world.contest.status == "ended"
 
 
+def test_after_the_end_referees_still_correct_and_resolve_so_a_blocked_panel_can_be_finalized(session, world):
+    judge(session, world, 0, 0)
+    judge(session, world, 1, 3)
+    judge(session, world, 2, 3)  # blocked when the whistle blows
+    control.end_contest(session, world.contest, actor="admin:1", command_key=key())
+    contestant = world.contestants[0]
+    marking.correct_mark(session, referee=world.referees[0][0], contestant=contestant, aspect_code="J1", value=2,
+                         reason="复核录像后更正", command_key=key())  # the re-mark clears the breach (spread 1)
+    assert control.outstanding(session, world.contest) == [
+        f"{contestant.ticket_no}: referee {r.code} has not signed off" for r in world.referees[0]]
+    sign_all(session, world)
+    control.finalize_contest(session, world.contest, actor="admin:1", command_key=key())
+    with pytest.raises(InvalidState, match="finalized: its marks are closed"):
+        marking.correct_mark(session, referee=world.referees[0][0], contestant=contestant, aspect_code="J1",
+                             value=3, reason="定榜后", command_key=key())
+    with pytest.raises(InvalidState, match="finalized: its marks are closed"):
+        marking.sign_off(session, referee=world.referees[0][0], contestant=contestant, command_key=key())
+
+
 def test_finalize_succeeds_once_everything_is_signed_and_resolved(session, world):
     for seat in range(3):
         judge(session, world, seat, 2)

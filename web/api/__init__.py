@@ -13,10 +13,12 @@ from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException
 
 from competition.errors import ContestError
+from scoring_rules import RuleSetError
 
 # How each domain refusal reads over HTTP.
 STATUS_OF = {"not_found": 404, "invalid_state": 409, "not_assigned": 403, "conflict_of_interest": 403,
-             "invalid_mark": 422, "signed_off": 409, "invalid_roster": 422}
+             "invalid_mark": 422, "signed_off": 409, "invalid_roster": 422,
+             "already_exists": 409, "invalid_setup": 422}
 
 
 def _flatten(errors, path=()) -> list[str]:
@@ -87,10 +89,11 @@ def init_app(app: Flask) -> None:
     )
     api.init_app(app)
     app.register_error_handler(ContestError, _contest_error)
+    app.register_error_handler(RuleSetError, _ruleset_error)
 
-    from . import auth, contests, marking, rosters
+    from . import auth, contests, marking, rosters, setup
 
-    for blueprint in (auth.blp, contests.blp, marking.blp, rosters.blp):
+    for blueprint in (auth.blp, contests.blp, marking.blp, rosters.blp, setup.blp):
         api.register_blueprint(blueprint)
 
 
@@ -109,3 +112,10 @@ def _contest_error(error: ContestError):
     if getattr(error, "errors", None):
         body["rows"] = [row.as_json() for row in error.errors]
     return body, status
+
+
+def _ruleset_error(error: RuleSetError):
+    """A rule set file with errors: every one by its field path, as the ``check`` command prints them."""
+    lines = [str(e) for e in error.errors]
+    return {"code": 422, "status": "invalid ruleset", "error": "invalid_ruleset", "field": "ruleset_text",
+            "message": "ruleset_text: " + "; ".join(lines), "errors": {"json": {"ruleset_text": lines}}}, 422

@@ -232,3 +232,75 @@ class ExtraTimeIn(Strict):
     contestant = fields.String(validate=validate.Length(min=1, max=50),
                                metadata={"description": "Only this contestant (ticket number)"})
     idempotency_key = KEY
+
+
+SLUG = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_-]*$", error="letters, digits, - and _ only (it goes in addresses)")
+
+
+class ContestIn(Strict):
+    code = fields.String(required=True, validate=[validate.Length(min=1, max=50), SLUG])
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    ruleset = fields.String(validate=validate.Length(min=1, max=100),
+                            metadata={"description": "A rule set shipped with the platform (GET /api/v1/rulesets)"})
+    ruleset_text = fields.String(validate=validate.Length(min=1, max=1_000_000),
+                                 metadata={"description": "Or the text of a TOML rule set file"})
+
+    @validates_schema
+    def _one_ruleset(self, data, **_):
+        if ("ruleset" in data) == ("ruleset_text" in data):
+            raise ValidationError("give either a shipped rule set's code or a rule set file's text", "ruleset")
+
+
+class RuleSetOut(Schema):
+    code = fields.String()
+    name = fields.String()
+    version = fields.String()
+    trade = fields.String()
+    total = fields.String()
+    aspects = fields.Integer()
+    stages = fields.List(fields.String())
+
+
+class SiteIn(Strict):
+    code = fields.String(required=True, validate=[validate.Length(min=1, max=50), SLUG])
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    city = fields.String(load_default="", validate=validate.Length(max=100))
+
+
+class PanelIn(Strict):
+    site = CODE
+    aspect = CODE
+    referees = fields.List(fields.String(validate=validate.Length(min=1, max=50)), required=True,
+                           validate=validate.Length(max=20),
+                           metadata={"description": "Referee codes in seat order (empty: no panel)"})
+    reason = fields.String(load_default="", validate=validate.Length(max=500),
+                           metadata={"description": "Required once the contest is running (留痕)"})
+    idempotency_key = KEY
+
+
+class PanelRefereeOut(Schema):
+    code = fields.String()
+    name = fields.String()
+    enterprise = fields.String(allow_none=True)
+
+
+class PanelOut(Schema):
+    aspect = fields.String()
+    name = fields.String()
+    kind = fields.String()
+    seats = fields.Integer(metadata={"description": "Panel size (judgement) or 1 (measurement)"})
+    referees = fields.List(fields.String())
+    blocked = fields.Dict(metadata={"description": "Referee code → why they may not sit here (回避)"})
+
+
+class SitePanelsOut(Schema):
+    code = fields.String()
+    name = fields.String()
+    referees = fields.List(fields.Nested(PanelRefereeOut))
+    panels = fields.List(fields.Nested(PanelOut))
+
+
+class PanelsOut(Schema):
+    contest = fields.String()
+    status = fields.String()
+    sites = fields.List(fields.Nested(SitePanelsOut))
