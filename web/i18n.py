@@ -47,6 +47,13 @@ def pick(label: str) -> str:
     return en or zh
 
 
+def named(zh: str, en: str | None) -> str:
+    """A stored name that carries its own English form (rule sets, dimensions): the English on an
+    English page when there is one, otherwise the name as stored. Names without one (contests,
+    sites, people) are data and are shown as they are."""
+    return en if current_language() == "en" and en else zh
+
+
 def language_url(lang: str) -> str:
     """This page's address with ``lang`` set, keeping its other query arguments."""
     args = request.args.to_dict(flat=False)
@@ -62,7 +69,7 @@ def _remember_choice(response):
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.globals.update(tr=tr, trt=trt, pick=pick, current_language=current_language,
+    app.jinja_env.globals.update(tr=tr, trt=trt, pick=pick, named=named, current_language=current_language,
                                  html_lang=lambda: LANGUAGES[current_language()],
                                  language_url=language_url)
     app.after_request(_remember_choice)

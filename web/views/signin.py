@@ -12,6 +12,7 @@ from profiles.accounts import authenticate_staff
 
 from ..auth import current_principal, load_principal
 from ..extensions import db
+from ..i18n import trt
 from . import bp
 
 HOME = {"admin": "views.console", "referee": "views.referee_tablet", "contestant": "views.contestant_tablet"}
@@ -38,7 +39,7 @@ def login():
             who = authenticate_contestant(session, contest, login_name, secret)
             principal = f"contestant:{who.id}" if who else None
         if principal is None:
-            error = "登录名或密码/PIN 不正确 · Wrong login or password/PIN"
+            error = trt("登录名或密码/PIN 不正确 ·", "Wrong login or password/PIN")
         else:
             login_user(load_principal(principal))
             return redirect(url_for(HOME[role]))

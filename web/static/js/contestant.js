@@ -1,10 +1,11 @@
 // The contestant's tablet: stage and server-clock countdown, objective items, own progress only.
+import { english, tr } from "./i18n.js";
 import { LiveFeed, ServerClock, indicator } from "./live.js";
 import { Outbox } from "./outbox.js";
 
 const esc = (text) => String(text ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
-const STATUS = { not_started: "未开始 Not started", in_progress: "进行中 In progress", cleared: "已通过 Cleared",
-                 failed: "未通过 Failed", locked: "未解锁 Locked" };
+const STATUS = { not_started: tr("未开始", "Not started"), in_progress: tr("进行中", "In progress"), cleared: tr("已通过", "Cleared"),
+                 failed: tr("未通过", "Failed"), locked: tr("未解锁", "Locked") };
 
 export async function startContestantTablet(config) {
   const base = `/api/v1/contests/${encodeURIComponent(config.contest)}`;
@@ -19,7 +20,7 @@ export async function startContestantTablet(config) {
       const waiting = list.filter((i) => i.state === "unsynced").length;
       const element = document.getElementById("outbox");
       element.dataset.pending = waiting;
-      element.textContent = waiting ? `未同步 ${waiting} 条 · ${waiting} unsynced` : "已同步 All synced";
+      element.textContent = waiting ? (english() ? `${waiting} unsynced` : `未同步 ${waiting} 条 · ${waiting} unsynced`) : tr("已同步", "All synced");
     },
     onAccepted: (item, answer) => { if (answer.sheet) { sheet = answer.sheet; } load(); },
     onRejected: () => renderItems(),
@@ -49,35 +50,35 @@ export async function startContestantTablet(config) {
     document.getElementById("stages").innerHTML = sheet.stages.map((st) => `
       <li data-stage="${esc(st.code)}" data-status="${st.status}">${esc(st.code)} · ${STATUS[st.status] || st.status}
         ${st.status === "cleared" || st.status === "failed" ? ` · ${esc(st.score)}/${esc(st.max)}` : ""}
-        ${running && running.code === st.code ? `<button data-finish="${esc(st.code)}" class="primary">完成本关 Finish</button>` : ""}
-        ${!running && next && next.code === st.code ? `<button data-start="${esc(st.code)}" class="primary">开始本关 Start</button>` : ""}</li>`).join("");
-    document.querySelectorAll("[data-start]").forEach((b) => b.addEventListener("click", () => outbox.add(`${base}/stages/${b.dataset.start}/start`, {}, "开始 Start", "stage")));
-    document.querySelectorAll("[data-finish]").forEach((b) => b.addEventListener("click", () => outbox.add(`${base}/stages/${b.dataset.finish}/finish`, {}, "完成 Finish", "stage")));
+        ${running && running.code === st.code ? `<button data-finish="${esc(st.code)}" class="primary">${tr("完成本关", "Finish")}</button>` : ""}
+        ${!running && next && next.code === st.code ? `<button data-start="${esc(st.code)}" class="primary">${tr("开始本关", "Start")}</button>` : ""}</li>`).join("");
+    document.querySelectorAll("[data-start]").forEach((b) => b.addEventListener("click", () => outbox.add(`${base}/stages/${b.dataset.start}/start`, {}, tr("开始", "Start"), "stage")));
+    document.querySelectorAll("[data-finish]").forEach((b) => b.addEventListener("click", () => outbox.add(`${base}/stages/${b.dataset.finish}/finish`, {}, tr("完成", "Finish"), "stage")));
   }
 
   function renderItems() {
     const element = document.getElementById("items");
-    if (!items.length) { element.innerHTML = '<p class="empty">本关无客观题 · No objective items in the stages you have started</p>'; return; }
+    if (!items.length) { element.innerHTML = `<p class="empty">${tr("本关无客观题 ·", "No objective items in the stages you have started")}</p>`; return; }
     element.innerHTML = items.map((item) => {
       const waiting = outbox.items.find((o) => o.body.aspect === item.code);
-      const state = waiting ? (waiting.state === "rejected" ? `<span class="tag warn">${esc(waiting.error)}</span>` : '<span class="tag unsynced">未同步 Unsynced</span>')
-        : (item.answer !== null && item.answer !== undefined ? '<span class="tag ok">已作答 Answered</span>' : "");
+      const state = waiting ? (waiting.state === "rejected" ? `<span class="tag warn">${esc(waiting.error)}</span>` : `<span class="tag unsynced">${tr("未同步", "Unsynced")}</span>`)
+        : (item.answer !== null && item.answer !== undefined ? `<span class="tag ok">${tr("已作答", "Answered")}</span>` : "");
       let input;
       if (item.item === "true_false") {
-        input = `<div class="scores">${[true, false].map((v) => `<button data-item="${esc(item.code)}" data-value="${v}" class="score ${item.answer === v ? "on" : ""}">${v ? "对 True" : "错 False"}</button>`).join("")}</div>`;
+        input = `<div class="scores">${[true, false].map((v) => `<button data-item="${esc(item.code)}" data-value="${v}" class="score ${item.answer === v ? "on" : ""}">${v ? tr("对", "True") : tr("错", "False")}</button>`).join("")}</div>`;
       } else if (item.item === "numeric") {
-        input = `<form data-item="${esc(item.code)}"><input name="answer" inputmode="decimal" value="${esc(item.answer ?? "")}"><button class="primary">提交 Submit</button></form>`;
+        input = `<form data-item="${esc(item.code)}"><input name="answer" inputmode="decimal" value="${esc(item.answer ?? "")}"><button class="primary">${tr("提交", "Submit")}</button></form>`;
       } else {
         const multiple = item.item === "multiple";
         input = item.options.map((o) => {
           const label = o.split(".", 1)[0].trim();
           const on = multiple ? (item.answer || []).includes(label) : item.answer === label;
           return `<label class="option"><input type="${multiple ? "checkbox" : "radio"}" name="${esc(item.code)}" value="${esc(label)}" ${on ? "checked" : ""}> ${esc(o)}</label>`;
-        }).join("") + `<button data-choose="${esc(item.code)}" class="primary">提交 Submit</button>`;
+        }).join("") + `<button data-choose="${esc(item.code)}" class="primary">${tr("提交", "Submit")}</button>`;
       }
       return `<div class="card item" data-item-card="${esc(item.code)}"><h3>${esc(item.code)} ${esc(item.question || item.name)} ${state}</h3>${input}</div>`;
     }).join("");
-    const answer = (code, value) => outbox.add(`${base}/answers`, { aspect: code, answer: value }, `答题 ${code}`, "answer");
+    const answer = (code, value) => outbox.add(`${base}/answers`, { aspect: code, answer: value }, `${tr("答题", "Answer")} ${code}`, "answer");
     element.querySelectorAll("button[data-value]").forEach((b) => b.addEventListener("click", () => answer(b.dataset.item, b.dataset.value === "true")));
     element.querySelectorAll("form[data-item]").forEach((f) => f.addEventListener("submit", (e) => { e.preventDefault(); answer(f.dataset.item, f.answer.value); }));
     element.querySelectorAll("button[data-choose]").forEach((b) => b.addEventListener("click", () => {
@@ -97,9 +98,9 @@ export async function startContestantTablet(config) {
     const left = running.paused ? running.remaining_s : Math.round((Date.parse(running.deadline) - clock.now()) / 1000);
     element.dataset.paused = running.paused ? "yes" : "no";
     const shown = Math.abs(left);
-    element.textContent = `${left < 0 ? "超时 +" : ""}${String(Math.floor(shown / 60)).padStart(2, "0")}:${String(shown % 60).padStart(2, "0")}`;
+    element.textContent = `${left < 0 ? (english() ? "Overtime +" : "超时 +") : ""}${String(Math.floor(shown / 60)).padStart(2, "0")}:${String(shown % 60).padStart(2, "0")}`;
     element.dataset.remaining = left;
-    document.getElementById("stage-name").textContent = running.paused ? `${running.code} · 暂停 Paused` : running.code;
+    document.getElementById("stage-name").textContent = running.paused ? `${running.code} · ${tr("暂停", "Paused")}` : running.code;
   }, 250);
 
   setInterval(load, 15000);  // pauses and extra time change the deadline: refresh now and then

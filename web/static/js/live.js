@@ -1,6 +1,7 @@
 // The /live protocol client (docs/live-protocol.md): snapshot + seq on join, then deltas;
 // on reconnect it sends its last seq and gets the missed deltas or a resync. Shared by every page.
 /* global io */
+import { tr } from "./i18n.js";
 
 export function csrfToken() {
   const meta = document.querySelector('meta[name="csrf-token"]');
@@ -107,7 +108,8 @@ export class LiveFeed {
 }
 
 export function indicator(element) {
-  const labels = { live: "● 实时 Live", reconnecting: "○ 重连中 Reconnecting", "catching-up": "◐ 同步中 Catching up" };
+  const labels = { live: `● ${tr("实时", "Live")}`, reconnecting: `○ ${tr("重连中", "Reconnecting")}`,
+                   "catching-up": `◐ ${tr("同步中", "Catching up")}` };
   return (state) => {
     element.textContent = labels[state] || state;
     element.dataset.state = state;

@@ -1,4 +1,5 @@
 // The referee's tablet: assigned contestants and aspects, marks through the outbox, panel notices.
+import { english, tr } from "./i18n.js";
 import { LiveFeed, indicator } from "./live.js";
 import { Outbox } from "./outbox.js";
 
@@ -29,7 +30,8 @@ export async function startRefereeTablet(config) {
     const waiting = items.filter((i) => i.state === "unsynced").length;
     const rejected = items.filter((i) => i.state === "rejected").length;
     element.dataset.pending = waiting;
-    element.textContent = waiting ? `未同步 ${waiting} 条 · ${waiting} unsynced` : (rejected ? `${rejected} 条被拒 · rejected` : "已同步 All synced");
+    element.textContent = waiting ? (english() ? `${waiting} unsynced` : `未同步 ${waiting} 条 · ${waiting} unsynced`)
+      : rejected ? (english() ? `${rejected} rejected` : `${rejected} 条被拒 · rejected`) : tr("已同步", "All synced");
     element.className = "outbox" + (waiting ? " waiting" : "") + (rejected ? " rejected" : "");
   }
 
@@ -48,23 +50,23 @@ export async function startRefereeTablet(config) {
     if (!data) return;
     document.getElementById("contestants").innerHTML = data.contestants.map((c) => `
       <button class="pick ${c.ticket_no === current ? "on" : ""}" data-ticket="${esc(c.ticket_no)}">
-        <b>${esc(c.ticket_no)}</b> ${esc(c.name)} <small>工位 ${esc(c.station)}</small>
-        ${c.signed_off ? '<span class="tag">已签字 Signed</span>' : ""}
-        ${c.blocked.length ? '<span class="tag warn">分差超限 Spread</span>' : ""}</button>`).join("");
+        <b>${esc(c.ticket_no)}</b> ${esc(c.name)} <small>${tr("工位", "Station")} ${esc(c.station)}</small>
+        ${c.signed_off ? `<span class="tag">${tr("已签字", "Signed")}</span>` : ""}
+        ${c.blocked.length ? `<span class="tag warn">${tr("分差超限", "Spread")}</span>` : ""}</button>`).join("");
     document.querySelectorAll("button.pick").forEach((b) => b.addEventListener("click", () => { current = b.dataset.ticket; render(); }));
     const who = data.contestants.find((c) => c.ticket_no === current);
     const sheet = document.getElementById("sheet");
     if (!who) return;
     const total = totals[who.ticket_no] ? totals[who.ticket_no].total : who.total;
     sheet.innerHTML = `
-      <h2>${esc(who.ticket_no)} ${esc(who.name)} <small>当前总分 Running total <b id="running-total">${esc(total)}</b></small></h2>
+      <h2>${esc(who.ticket_no)} ${esc(who.name)} <small>${tr("当前总分", "Running total")} <b id="running-total">${esc(total)}</b></small></h2>
       ${data.aspects.map((a) => aspectCard(who, a)).join("")}
-      <div class="card"><h3>扣分 <small>Deduction</small></h3>
+      <div class="card"><h3>${english() ? "Deduction" : "扣分 <small>Deduction</small>"}</h3>
         <select id="deduction">${data.deductions.map((d) => `<option value="${esc(d.code)}">${esc(d.name)}</option>`).join("")}</select>
-        <input id="deduction-note" placeholder="说明 Note (必填 required)">
-        <button id="deduct" class="warn">记录扣分 Record</button></div>
+        <input id="deduction-note" placeholder="${english() ? "Note (required)" : "说明 Note (必填 required)"}">
+        <button id="deduct" class="warn">${tr("记录扣分", "Record")}</button></div>
       <div class="card"><button id="sign-off" class="primary" ${who.signed_off ? "disabled" : ""}>
-        ${who.signed_off ? "已签字 Signed off" : "签字确认 Sign off this sheet"}</button></div>`;
+        ${who.signed_off ? tr("已签字", "Signed off") : tr("签字确认", "Sign off this sheet")}</button></div>`;
     sheet.querySelectorAll("[data-score]").forEach((b) => b.addEventListener("click", () => submit(who, b.dataset.aspect, Number(b.dataset.score))));
     sheet.querySelectorAll("[data-option]").forEach((b) => b.addEventListener("click", () => submit(who, b.dataset.aspect, b.dataset.option === "pass" ? true : b.dataset.option === "fail" ? false : b.dataset.option)));
     sheet.querySelectorAll("form.measure").forEach((f) => {
@@ -85,21 +87,21 @@ export async function startRefereeTablet(config) {
     document.getElementById("deduct").addEventListener("click", () => {
       const note = document.getElementById("deduction-note").value.trim();
       if (!note) { document.getElementById("deduction-note").focus(); return; }
-      outbox.add(`${base}/deductions`, { contestant: who.ticket_no, deduction: document.getElementById("deduction").value, count: 1, note }, "扣分 Deduction", "deduction");
+      outbox.add(`${base}/deductions`, { contestant: who.ticket_no, deduction: document.getElementById("deduction").value, count: 1, note }, tr("扣分", "Deduction"), "deduction");
     });
     document.getElementById("sign-off").addEventListener("click", () => {
-      outbox.add(`${base}/sign-offs`, { contestant: who.ticket_no }, "签字 Sign-off", "sign-off");
+      outbox.add(`${base}/sign-offs`, { contestant: who.ticket_no }, tr("签字", "Sign-off"), "sign-off");
     });
   }
 
   function aspectCard(who, aspect) {
     const mine = who.my_marks[aspect.code];
     const waiting = pendingFor(who.ticket_no, aspect.code);
-    const state = waiting ? (waiting.state === "rejected" ? `<span class="tag warn">被拒 Rejected: ${esc(waiting.error)}</span>` : '<span class="tag unsynced">未同步 Unsynced</span>')
-      : (mine !== undefined ? `<span class="tag ok">已评 Marked: ${esc(mine)}</span>` : "");
+    const state = waiting ? (waiting.state === "rejected" ? `<span class="tag warn">${tr("被拒", "Rejected")}: ${esc(waiting.error)}</span>` : `<span class="tag unsynced">${tr("未同步", "Unsynced")}</span>`)
+      : (mine !== undefined ? `<span class="tag ok">${tr("已评", "Marked")}: ${esc(mine)}</span>` : "");
     let input;
     if (aspect.stage && !who.started_stages.includes(aspect.stage)) {
-      return `<div class="card aspect locked" data-aspect="${esc(aspect.code)}"><h3>${esc(aspect.code)} ${esc(aspect.name)} <small>${esc(aspect.stage)} 未开始 · stage not started</small></h3></div>`;
+      return `<div class="card aspect locked" data-aspect="${esc(aspect.code)}"><h3>${esc(aspect.code)} ${esc(aspect.name)} <small>${esc(aspect.stage)} ${english() ? "not started" : "未开始 · stage not started"}</small></h3></div>`;
     }
     if (aspect.kind === "judgement") {
       input = `<div class="scores">${aspect.descriptors.map((text, score) => `
@@ -107,12 +109,12 @@ export async function startRefereeTablet(config) {
           <b>${score}</b><span>${esc(text.replace(/^\d+\s*/, ""))}</span></button>`).join("")}</div>`;
     } else if (aspect.options.length) {
       input = `<div class="scores">${aspect.options.map((o) => `<button data-aspect="${esc(aspect.code)}" data-option="${esc(o)}" class="score">
-        ${esc(o === "pass" ? "合格 Pass" : o === "fail" ? "不合格 Fail" : o)}</button>`).join("")}</div>`;
+        ${esc(o === "pass" ? tr("合格", "Pass") : o === "fail" ? tr("不合格", "Fail") : o)}</button>`).join("")}</div>`;
     } else {
-      input = `<form class="measure" data-aspect="${esc(aspect.code)}"><input name="value" inputmode="decimal" value="${esc(drafts[`${who.ticket_no}|${aspect.code}`] || "")}" placeholder="实测值 Reading ${esc(aspect.unit || "")}">
-        <span class="preview"></span><button type="submit" class="primary">提交 Submit</button></form>`;
+      input = `<form class="measure" data-aspect="${esc(aspect.code)}"><input name="value" inputmode="decimal" value="${esc(drafts[`${who.ticket_no}|${aspect.code}`] || "")}" placeholder="${tr("实测值", "Reading")} ${esc(aspect.unit || "")}">
+        <span class="preview"></span><button type="submit" class="primary">${tr("提交", "Submit")}</button></form>`;
     }
-    return `<div class="card aspect" data-aspect="${esc(aspect.code)}"><h3>${esc(aspect.code)} ${esc(aspect.name)} <small>满分 Max ${esc(aspect.max)}</small> ${state}</h3>${input}</div>`;
+    return `<div class="card aspect" data-aspect="${esc(aspect.code)}"><h3>${esc(aspect.code)} ${esc(aspect.name)} <small>${tr("满分", "Max")} ${esc(aspect.max)}</small> ${state}</h3>${input}</div>`;
   }
 
   let previewTimer = null;
@@ -123,20 +125,20 @@ export async function startRefereeTablet(config) {
       const response = await fetch(`${base}/preview`, { method: "POST", credentials: "same-origin",
         headers: { "Content-Type": "application/json", "X-CSRFToken": document.querySelector('meta[name="csrf-token"]').content },
         body: JSON.stringify({ aspect, value }) }).catch(() => null);
-      if (!response) { element.textContent = "离线 Offline"; return; }
+      if (!response) { element.textContent = tr("离线", "Offline"); return; }
       const answer = await response.json();
-      element.textContent = response.ok ? `得分 Marks: ${answer.marks}` : answer.message;
+      element.textContent = response.ok ? `${tr("得分", "Marks")}: ${answer.marks}` : answer.message;
     }, 250);
   }
 
   function submit(who, aspect, value) {
     const already = who.my_marks[aspect] !== undefined;
     if (already) {
-      const reason = window.prompt("更正需要理由 · A correction needs a reason");
+      const reason = window.prompt(english() ? "A correction needs a reason" : "更正需要理由 · A correction needs a reason");
       if (!reason) return;
-      outbox.add(`${base}/corrections`, { contestant: who.ticket_no, aspect, value, reason }, `更正 ${aspect}`);
+      outbox.add(`${base}/corrections`, { contestant: who.ticket_no, aspect, value, reason }, `${tr("更正", "Correction")} ${aspect}`);
     } else {
-      outbox.add(`${base}/marks`, { contestant: who.ticket_no, aspect, value }, `评分 ${aspect}`);
+      outbox.add(`${base}/marks`, { contestant: who.ticket_no, aspect, value }, `${tr("评分", "Mark")} ${aspect}`);
     }
     render();
   }
@@ -148,7 +150,9 @@ export async function startRefereeTablet(config) {
     onNotice: (notice) => {
       const div = document.createElement("div");
       div.className = "notice";
-      div.textContent = `⚠ ${notice.ticket_no} ${notice.aspect_code}: 评分差 ${notice.payload.spread} 超过允许的 ${notice.payload.max_spread}，请复评或等待裁判长 · Panel spread breached: re-mark or wait for the chief referee`;
+      div.textContent = `⚠ ${notice.ticket_no} ${notice.aspect_code}: ` + (english()
+        ? `panel spread ${notice.payload.spread} is above the allowed ${notice.payload.max_spread}; re-mark or wait for the chief referee`
+        : `评分差 ${notice.payload.spread} 超过允许的 ${notice.payload.max_spread}，请复评或等待裁判长 · Panel spread breached: re-mark or wait for the chief referee`);
       notices.prepend(div);
       load();
     },

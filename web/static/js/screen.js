@@ -1,10 +1,11 @@
 // The big screen: live ranking (ECharts, rank changes animated), board table, level progress.
 /* global echarts */
+import { english, tr } from "./i18n.js";
 import { LiveFeed, ServerClock, indicator } from "./live.js";
 
 const TOP = 15;
-const STATUS_NAMES = { in_progress: "进行中 In progress", not_started: "未开始 Not started", failed: "未通过 Failed",
-                       cleared: "已通过 Cleared", finished: "全部通关 All cleared" };
+const STATUS_NAMES = { in_progress: tr("进行中", "In progress"), not_started: tr("未开始", "Not started"),
+                       failed: tr("未通过", "Failed"), cleared: tr("已通过", "Cleared"), finished: tr("全部通关", "All cleared") };
 
 function escapeHtml(text) {
   return String(text).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
@@ -20,7 +21,7 @@ export function startScreen(config) {
   clock.sync();
   setInterval(() => clock.sync(3), 60000);
   setInterval(() => {
-    document.getElementById("clock").textContent = new Date(clock.now()).toLocaleTimeString("zh-CN", { hour12: false });
+    document.getElementById("clock").textContent = new Date(clock.now()).toLocaleTimeString(english() ? "en-GB" : "zh-CN", { hour12: false });
   }, 250);
   if (config.status === "finalized") document.getElementById("unofficial").hidden = true;
 
@@ -48,7 +49,7 @@ export function startScreen(config) {
       <tr data-id="${r.id}" data-ticket="${escapeHtml(r.ticket_no)}">
         <td class="rank">${r[key]}</td><td>${escapeHtml(r.name)}</td><td>${escapeHtml(r.enterprise)}</td>
         ${config.site ? "" : `<td>${escapeHtml(siteNames[r.site_id] || "")}</td>`}
-        ${config.stages.length ? `<td>${escapeHtml(stageNames[r.stage] || (r.stage_status === "finished" ? "全部通关 All cleared" : ""))}</td>` : ""}
+        ${config.stages.length ? `<td>${escapeHtml(stageNames[r.stage] || (r.stage_status === "finished" ? STATUS_NAMES.finished : ""))}</td>` : ""}
         <td class="num total">${escapeHtml(r.total)}</td></tr>`).join("");
     document.getElementById("frozen").hidden = !feed.frozen;
     const seq = document.getElementById("seq");
@@ -66,10 +67,10 @@ export function startScreen(config) {
       data: columns.map((column) => sites.reduce((sum, s) => sum + (((counts[s.id] || {})[column] || {})[status] || 0), 0)),
     })).filter((s) => s.data.some((n) => n > 0));
     progress.setOption({
-      title: { text: "闯关进度 Level progress", textStyle: { color: "#f5f7fb", fontSize: 20 } },
+      title: { text: tr("闯关进度", "Level progress"), textStyle: { color: "#f5f7fb", fontSize: 20 } },
       legend: { top: 4, right: 10, textStyle: { color: "#c9cfdb" } },
       grid: { left: 60, right: 20, top: 50, bottom: 40 },
-      xAxis: { type: "category", data: columns.map((c) => stageNames[c] || "通关 Done"), axisLabel: { color: "#f5f7fb", fontSize: 14 } },
+      xAxis: { type: "category", data: columns.map((c) => stageNames[c] || tr("通关", "Done")), axisLabel: { color: "#f5f7fb", fontSize: 14 } },
       yAxis: { type: "value", minInterval: 1, axisLabel: { color: "#9aa5bd" }, splitLine: { lineStyle: { color: "#27304a" } } },
       series,
     }, { replaceMerge: ["series"] });
