@@ -201,6 +201,47 @@ def change_panel(session: Session, contest: Contest, *, site: Site, aspect_code:
         aspect_code=aspect_code)], actor=actor, command_key=command_key, head=head)
 
 
+def fill_empty_panels(session: Session, contest: Contest, *, site: Site, actor: str, command_key: str,
+                      reason: str = "") -> tuple[list[str], dict[str, str], list[ContestEvent]]:
+    """Give every aspect at a site that has no panel yet its full complement of referees.
+
+    Referees are taken from the site, least-loaded first (the number of panels they already sit
+    on), skipping any from a contestant's enterprise there (回避). An aspect that cannot get a
+    full panel is left empty and reported, not half-filled. Returns (filled aspects, unfilled
+    aspect → why, events).
+    """
+    ruleset = ruleset_of(contest)
+    here = list(session.scalars(select(Referee).where(Referee.contest_id == contest.id, Referee.site_id == site.id,
+                                                      Referee.is_chief.is_(False)).order_by(Referee.code)))
+    home = set(session.scalars(select(Contestant.enterprise_id).where(
+        Contestant.contest_id == contest.id, Contestant.site_id == site.id).distinct()))
+    eligible = [r for r in here if r.enterprise_id is None or r.enterprise_id not in home]
+    load = {r.id: 0 for r in eligible}
+    todo = []
+    for aspect in ruleset.aspects.values():
+        if isinstance(aspect, ObjectiveAspect):
+            continue
+        sitting = panel_of(session, contest, site, aspect.code)
+        for referee in sitting:
+            if referee.id in load:
+                load[referee.id] += 1
+        if not sitting:
+            todo.append(aspect)
+    filled, unfilled, events = [], {}, []
+    for aspect in todo:
+        seats = aspect.panel_size if isinstance(aspect, JudgementAspect) else 1
+        if len(eligible) < seats:
+            unfilled[aspect.code] = f"needs {seats} referees who may mark here; the site has {len(eligible)}"
+            continue
+        chosen = sorted(eligible, key=lambda r: (load[r.id], r.code))[:seats]
+        for referee in chosen:
+            load[referee.id] += 1
+        events += change_panel(session, contest, site=site, aspect_code=aspect.code, referees=chosen, actor=actor,
+                               command_key=f"{command_key}:{aspect.code}"[:100], reason=reason)
+        filled.append(aspect.code)
+    return filled, unfilled, events
+
+
 def start_contest(session: Session, contest: Contest, *, actor: str, command_key: str) -> list[ContestEvent]:
     """Start a draft contest at every site; its rule set is frozen from here on."""
     head = eventlog.lock_head(session, contest.id)

@@ -173,8 +173,8 @@ def test_the_staff_console_lists_contests_and_screen_links(live_server, page):
     page.fill("input[name=secret]", DEMO_ADMIN[1])
     page.click("button[type=submit]")
     page.wait_for_url("**/console")
-    assert page.locator("section.contest").count() == 2
-    assert page.locator("ul.links a").count() == 8
+    for code in ("DEMO-EA", "DEMO-ES"):  # other browser tests may add contests of their own
+        assert page.locator(f"section.contest[data-contest='{code}'] ul.links a").count() == 4
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "console.png"), full_page=True)
 

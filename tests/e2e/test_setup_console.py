@@ -68,6 +68,11 @@ def test_staff_set_up_and_run_a_contest_from_the_console(live_server, page):
     row.locator("button.save").click()
     page.wait_for_function("document.getElementById('console-message').textContent.includes('已保存')")
     page.locator(f"tr[data-aspect='{aspect}'] input[value='S1-R1']:checked").wait_for()
+    page.click("button.fill[data-site='S1']")  # one referee: every one-seat panel is filled, judged ones cannot be
+    page.wait_for_function("document.querySelector(\".fill-result[data-site='S1']\").textContent.includes('未能补齐')")
+    judged = page.locator("tr[data-seats='3']").first
+    assert judged.locator("input:checked").count() == 0
+    assert page.locator("tr[data-seats='1'] input:checked").count() == page.locator("tr[data-seats='1']").count()
     page.screenshot(path=str(SHOTS / "panels.png"), full_page=True)
     token = sign_in(live_server, "admin", *DEMO_ADMIN, contest=None)
     status, panels = api(live_server, "GET", "/api/v1/contests/E2E-ES/panels", token=token)

@@ -71,16 +71,40 @@ def test_staff_set_up_a_contest_from_nothing_and_a_referee_marks_in_it(demo_app,
     assert not any(p["aspect"].startswith("E") for p in bl["panels"]), "objective items have no panel"
 
     assert put_panel(client, admin, "NB-2026", "BL", "A1.3", ["BL-R1", "BL-R3", "BL-R4"]).status_code == 200
+    fill = client.post(f"{base}/panels/fill", headers=admin, json={"site": "BL", "idempotency_key": "fill-bl"})
+    assert fill.status_code == 200, fill.get_json()
+    bl = next(s for s in client.get(f"{base}/panels", headers=admin).get_json()["sites"] if s["code"] == "BL")
+    too_big = {p["aspect"] for p in bl["panels"] if p["seats"] > 3}  # three referees may mark at BL
+    assert too_big and set(fill.get_json()["unfilled"]) == too_big, fill.get_json()
+    assert "A1.3" not in fill.get_json()["filled"]
+    seats = {code: 0 for code in ("BL-R1", "BL-R2", "BL-R3", "BL-R4")}
+    for panel in bl["panels"]:
+        if panel["aspect"] in too_big:
+            assert panel["referees"] == [], "never half a panel"
+            continue
+        assert len(panel["referees"]) == panel["seats"] and "BL-R2" not in panel["referees"], panel
+        for code in panel["referees"]:
+            seats[code] += 1
+    assert seats["BL-R2"] == 0 and max(seats.values()) - min(v for k, v in seats.items() if k != "BL-R2") <= 1
+    # YZ has no referees: nothing can be filled there, and each aspect says why.
+    empty = client.post(f"{base}/panels/fill", headers=admin, json={"site": "YZ", "idempotency_key": "fill-yz"})
+    assert empty.get_json()["filled"] == [] and "A1.3" in empty.get_json()["unfilled"]
     assert logged(demo_app, "panel_assigned") == [], "set-up before the start leaves no event"
     assert client.post(f"{base}/start", headers=admin, json={"idempotency_key": "nb-start"}).status_code == 200
 
     referee = bearer(token_for(client, "referee", "BL-R3", "9999", contest="NB-2026"))
     assignments = client.get(f"{base}/assignments", headers=referee).get_json()
-    assert [a["code"] for a in assignments["aspects"]] == ["A1.3"]
+    assert "A1.3" in [a["code"] for a in assignments["aspects"]]
     assert [c["ticket_no"] for c in assignments["contestants"]] == ["BL001"]
     mark = client.post(f"{base}/marks", headers=referee,
                        json={"contestant": "BL001", "aspect": "A1.3", "value": 2, "idempotency_key": "nb-m1"})
     assert mark.status_code == 201, mark.get_json()
+
+    link = client.post(f"{base}/display-links", headers=admin, json={"site": "BL"})
+    assert link.status_code == 201 and link.get_json()["site"] == "BL"
+    screen = client.get(link.get_json()["url"].removeprefix("http://localhost"))
+    assert screen.status_code == 200 and "北仑赛点" in screen.get_data(as_text=True)
+    assert client.post(f"{base}/display-links", headers=admin, json={"site": "MARS"}).status_code == 404
 
 
 def test_a_broken_rule_set_is_refused_naming_the_field_and_nothing_is_created(demo_app, client, admin):
@@ -189,4 +213,6 @@ def test_only_staff_set_contests_up(demo_app, client, who):
     assert client.post(f"{EA}/sites", headers=headers, json={"code": "X", "name": "x"}).status_code == expected
     assert client.get(f"{EA}/panels", headers=headers).status_code == expected
     assert put_panel(client, headers, "DEMO-EA", "WZ", "A1.3", []).status_code == expected
+    assert client.post(f"{EA}/display-links", headers=headers, json={}).status_code == expected
+    assert client.post(f"{EA}/panels/fill", headers=headers, json={"site": "WZ", "idempotency_key": "f"}).status_code == expected
     assert contest_count(demo_app) == before

@@ -304,3 +304,29 @@ class PanelsOut(Schema):
     contest = fields.String()
     status = fields.String()
     sites = fields.List(fields.Nested(SitePanelsOut))
+
+
+class DisplayLinkIn(Strict):
+    site = fields.String(validate=validate.Length(min=1, max=50),
+                         metadata={"description": "Site code for that site's board; omit for the overall board"})
+    label = fields.String(load_default="", validate=validate.Length(max=100))
+
+
+class DisplayLinkOut(Schema):
+    token = fields.String()
+    url = fields.String(metadata={"description": "The big-screen page to open (read-only, no sign-in)"})
+    site = fields.String(allow_none=True)
+    label = fields.String()
+
+
+class FillPanelsIn(Strict):
+    site = CODE
+    reason = fields.String(load_default="", validate=validate.Length(max=500),
+                           metadata={"description": "Required once the contest is running (留痕)"})
+    idempotency_key = fields.String(required=True, validate=validate.Length(min=1, max=80))
+
+
+class FillPanelsOut(Schema):
+    filled = fields.List(fields.String(), metadata={"description": "Aspects that got a panel"})
+    unfilled = fields.Dict(keys=fields.String(), values=fields.String(),
+                           metadata={"description": "Aspect → why it could not get a full panel"})

@@ -7,13 +7,13 @@ whose assignments changed.
 
 from __future__ import annotations
 
-from flask import current_app
+from flask import current_app, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from competition import setup
-from competition.access import contest_by_code
+from competition.access import contest_by_code, create_display_link
 from competition.errors import InvalidState, NotFound
 from competition.models import Contestant, Referee, Site
 from scoring_rules import bundled_ruleset_path, load_ruleset_file
@@ -23,7 +23,8 @@ from scoring_rules.model import JudgementAspect, ObjectiveAspect
 from ..auth import current_principal, require_roles
 from ..extensions import db
 from .contests import contest_json
-from .schemas import CommandOut, ContestIn, ContestOut, PanelIn, PanelsOut, RuleSetOut, SiteIn, SiteOut
+from .schemas import (CommandOut, ContestIn, ContestOut, DisplayLinkIn, DisplayLinkOut, FillPanelsIn, FillPanelsOut, PanelIn, PanelsOut, RuleSetOut,
+                      SiteIn, SiteOut)
 
 blp = Blueprint("setup", __name__, url_prefix="/api/v1", description="Contest set-up (staff)")
 
@@ -92,6 +93,25 @@ class Sites(MethodView):
         return {"id": site.id, "code": site.code, "name": site.name, "city": site.city}
 
 
+@blp.route("/contests/<code>/display-links")
+class DisplayLinks(MethodView):
+    @require_roles("admin")
+    @blp.arguments(DisplayLinkIn)
+    @blp.response(201, DisplayLinkOut)
+    @blp.alt_response(404, description="No such contest or site")
+    @_staff_only
+    def post(self, body, code: str):
+        """A read-only big-screen link: the overall board, or one site's (``site``)."""
+        session = db().session
+        contest = contest_by_code(session, code)
+        site = _site(session, contest, body["site"]) if body.get("site") else None
+        label = body["label"] or (f"{site.name}大屏 {site.code} screen" if site else "总榜大屏 Overall screen")
+        link = create_display_link(session, contest, site_id=site.id if site else None, label=label)
+        session.commit()
+        return {"token": link.token, "url": url_for("views.screen", token=link.token, _external=True),
+                "site": site.code if site else None, "label": link.label}
+
+
 def _site(session, contest, code: str) -> Site:
     site = session.scalar(select(Site).where(Site.contest_id == contest.id, Site.code == code))
     if site is None:
@@ -158,3 +178,26 @@ class Panels(MethodView):
         return {"duplicate": False, "seq": contest.last_seq,
                 "events": [{"seq": e.seq, "kind": e.kind, "contestant_id": None, "aspect_code": e.aspect_code}
                            for e in events], "sheet": {}}
+
+
+@blp.route("/contests/<code>/panels/fill")
+class FillPanels(MethodView):
+    @require_roles("admin")
+    @blp.arguments(FillPanelsIn)
+    @blp.response(200, FillPanelsOut)
+    @blp.alt_response(404, description="No such contest or site")
+    @blp.alt_response(409, description="The contest has ended: panels are fixed")
+    @blp.alt_response(422, description="Invalid input, or no reason while the contest is running")
+    @_staff_only
+    def post(self, body, code: str):
+        """Give every aspect at a site without a panel a full one: least-loaded referees first, 回避 respected."""
+        session = db().session
+        contest = contest_by_code(session, code)
+        site = _site(session, contest, body["site"])
+        filled, unfilled, events = setup.fill_empty_panels(
+            session, contest, site=site, actor=current_principal().scope.principal,
+            command_key=body["idempotency_key"], reason=body["reason"])
+        session.commit()
+        if events:
+            current_app.extensions["jx_publisher"].publish(contest.id, events)
+        return {"filled": filled, "unfilled": unfilled}

@@ -37,7 +37,9 @@ export async function startPanels(root) {
         ${cells}
         <td><button type="button" class="save" disabled>${trHtml("保存", "Save")}</button> <span class="error"></span></td></tr>`;
     }).join("");
-    return `<section class="card"><h2>${esc(site.name)} <small>${esc(site.code)}</small></h2>
+    return `<section class="card"><h2>${esc(site.name)} <small>${esc(site.code)}</small>
+      <button type="button" class="fill" data-site="${esc(site.code)}">${trHtml("自动补齐空缺裁判组", "Fill empty panels")}</button></h2>
+      <p class="fill-result" data-site="${esc(site.code)}"></p>
       <table class="grid panels"><thead><tr><th>${trHtml("评分项", "Aspect")}</th>${head}<th></th></tr></thead>
       <tbody>${rows}</tbody></table></section>`;
   }
@@ -53,6 +55,8 @@ export async function startPanels(root) {
   });
 
   root.addEventListener("click", async (event) => {
+    const fill = event.target.closest("button.fill");
+    if (fill) { await fillEmpty(fill.dataset.site); return; }
     const button = event.target.closest("button.save");
     if (!button) return;
     const row = button.closest("tr");
@@ -75,6 +79,25 @@ export async function startPanels(root) {
       ? `Saved: ${body.aspect} at ${body.site}` : `已保存 ${body.site} · ${body.aspect}`;
     await load();
   });
+
+  async function fillEmpty(site) {
+    const body = { site, idempotency_key: `fill-${crypto.randomUUID()}` };
+    if (root.dataset.status === "running") {
+      const reason = window.prompt(tr("比赛进行中补齐裁判组，请填写原因", "The contest is running: why fill these panels now?"), "");
+      if (reason === null) return;
+      body.reason = reason;
+    }
+    const response = await fetch(`${url}/fill`, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() }, body: JSON.stringify(body) });
+    const answer = await response.json();
+    await load();
+    const out = root.querySelector(`.fill-result[data-site="${CSS.escape(site)}"]`);
+    if (!response.ok) { out.textContent = answer.message; out.className = "fill-result error"; return; }
+    const left = Object.entries(answer.unfilled).map(([aspect, why]) => `${aspect}: ${why}`).join("; ");
+    out.textContent = (english() ? `Filled ${answer.filled.length} panels.` : `已补齐 ${answer.filled.length} 个裁判组。`) +
+      (left ? (english() ? ` Not filled: ${left}` : ` 未能补齐：${left}`) : "");
+  }
 
   await load();
 }
