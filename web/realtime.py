@@ -27,7 +27,7 @@ from sqlalchemy import select
 
 from competition import control, readmodel
 from competition.livefeed import ContestFeed, Delta, RosterEntry, load_roster
-from competition.models import ContestEvent, Contestant, Panel, PanelMember
+from competition.models import ContestEvent, Contestant, Panel, PanelMember, Referee
 from competition.projections import ContestProjection
 from competition.readmodel import ProjectionCache
 
@@ -72,6 +72,8 @@ class Publisher:
         for event in events:
             if event.kind == "panel_spread_breached":
                 self._notify_panel(contest_id, event)
+            elif event.kind == "panel_assigned":
+                self._notify_panel_change(contest_id, event)
         with self._lock:
             self._dirty.add(contest_id)
         if self.background:
@@ -169,6 +171,23 @@ class Publisher:
         for referee_id in members:
             self.socketio.emit("notice", notice, namespace=NAMESPACE, to=f"referee:{referee_id}")
         self.sent += len(members)
+
+    def _notify_panel_change(self, contest_id: int, event: ContestEvent) -> None:
+        """Tell the referees who joined or left a panel at once: their tablets reload assignments."""
+        payload = json.loads(event.payload)
+        with self.app.app_context():
+            session = self._reader()
+            try:
+                referees = session.scalars(select(Referee.id).where(
+                    Referee.contest_id == contest_id,
+                    Referee.code.in_(set(payload["before"]) | set(payload["after"])))).all()
+            finally:
+                session.close()
+        notice = {"contest_id": contest_id, "kind": "panel_assigned", "seq": event.seq,
+                  "aspect_code": event.aspect_code, "payload": payload}
+        for referee_id in referees:
+            self.socketio.emit("notice", notice, namespace=NAMESPACE, to=f"referee:{referee_id}")
+        self.sent += len(referees)
 
     # --- what joining and resuming clients get -------------------------------------------------
     def feed(self, contest_id: int) -> ContestFeed:

@@ -195,6 +195,11 @@ def test_a_refused_reading_shows_the_servers_reason_and_a_good_one_replaces_it(l
         assert "value: expected a number" in tablet.locator(f"{card} .tag.warn").inner_text()
         assert "被拒" in tablet.locator("#outbox").inner_text()
         assert board_row(live_server, ticket)["total"] == before["total"]  # a refused mark leaves the board as it was
+        tablet.click("#outbox")  # the list says why, and the refused entry can be dismissed
+        assert "value: expected a number" in tablet.locator(".outbox-list li.rejected").inner_text()
+        tablet.click(".outbox-list button[data-dismiss]")
+        tablet.wait_for_selector("#outbox[data-rejected='0']")
+        assert tablet.locator(f"{card} .tag.warn").count() == 0
         tablet.fill(f"{card} input[name=value]", value)
         tablet.click(f"{card} button[type=submit]")
         tablet.wait_for_selector(f"{card} .tag.ok")

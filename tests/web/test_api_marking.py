@@ -206,3 +206,12 @@ def test_staff_export_the_results_to_excel_in_board_order(demo_app, client, toke
     board = client.get(f"{EA}/board").get_json()["rows"]
     assert len(rows) == 24 and [r[2] for r in rows] == [b["ticket_no"] for b in board]
     assert [r[header.index("总分")] for r in rows] == [float(b["total"]) for b in board]
+
+
+def test_a_retried_contest_command_says_it_is_a_retry_and_changes_nothing(demo_app, client, tokens):
+    body = {"reason": "断电", "idempotency_key": "pause-once"}
+    first = client.post(f"{EA}/pause", headers=bearer(tokens["admin"]), json=body)
+    count = event_count(demo_app)
+    second = client.post(f"{EA}/pause", headers=bearer(tokens["admin"]), json=body)
+    assert first.get_json()["duplicate"] is False and second.get_json()["duplicate"] is True
+    assert second.get_json()["events"] == first.get_json()["events"] and event_count(demo_app) == count

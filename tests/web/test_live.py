@@ -216,6 +216,26 @@ def test_a_panel_hears_at_once_when_its_spread_is_breached(demo_app, client):
     assert notices["WZ-R4"] == []  # not on that panel
 
 
+def test_referees_who_join_or_leave_a_panel_hear_it_at_once(demo_app, client):
+    tablets = {}
+    for code in ("WZ-R1", "WZ-R3", "WZ-R4", "JX-R1"):
+        token = token_for(client, "referee", code, DEMO_REFEREE_PIN)
+        tablets[code] = connect(demo_app, token=token)
+        assert join(tablets[code], scope="referee")["ok"]
+    admin = token_for(client, "admin", *DEMO_ADMIN, contest=None)
+    changed = client.put(f"{EA}/panels", headers=bearer(admin), json={
+        "site": "WZ", "aspect": "A1.3", "referees": ["WZ-R1", "WZ-R2", "WZ-R4"], "reason": "WZ-R3 请假",
+        "idempotency_key": "swap-r3"})
+    assert changed.status_code == 200, changed.get_json()
+    notices = {code: [m["args"][0] for m in conn.get_received("/live") if m["name"] == "notice"]
+               for code, conn in tablets.items()}
+    for code in ("WZ-R1", "WZ-R3", "WZ-R4"):  # stayed, left, joined
+        [notice] = notices[code]
+        assert notice["kind"] == "panel_assigned" and notice["aspect_code"] == "A1.3"
+        assert notice["payload"]["after"] == ["WZ-R1", "WZ-R2", "WZ-R4"] and notice["payload"]["reason"] == "WZ-R3 请假"
+    assert notices["JX-R1"] == []  # another site's referee hears nothing
+
+
 def control_command(client, token, action, key):
     return client.post(f"{EA}/{action}", headers=bearer(token), json={"idempotency_key": key})
 

@@ -235,10 +235,14 @@ for _path, _schema, _roles, _summary, _run in [
 def _lifecycle(service, code: str, key: str):
     session = db().session
     contest = contest_by_code(session, code)
+    head = contest.last_seq
     events = service(session, contest, actor=current_principal().scope.principal, command_key=key)
     session.commit()
-    current_app.extensions["jx_publisher"].publish(contest.id, events, contest_changed=True)
-    return {"duplicate": False, "seq": contest.last_seq,
+    # A retry gets back the events its key appended the first time: all at or before the head we saw.
+    duplicate = bool(events) and all(e.seq <= head for e in events)
+    if not duplicate:
+        current_app.extensions["jx_publisher"].publish(contest.id, events, contest_changed=True)
+    return {"duplicate": duplicate, "seq": contest.last_seq,
             "events": [{"seq": e.seq, "kind": e.kind, "contestant_id": None, "aspect_code": None} for e in events],
             "sheet": {}}
 

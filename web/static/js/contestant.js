@@ -1,7 +1,7 @@
 // The contestant's tablet: stage and server-clock countdown, objective items, own progress only.
 import { english, tr } from "./i18n.js";
 import { LiveFeed, ServerClock, indicator } from "./live.js";
-import { Outbox } from "./outbox.js";
+import { Outbox, outboxView } from "./outbox.js";
 
 const esc = (text) => String(text ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
 const STATUS = { not_started: tr("未开始", "Not started"), in_progress: tr("进行中", "In progress"), cleared: tr("已通过", "Cleared"),
@@ -15,13 +15,9 @@ export async function startContestantTablet(config) {
   let sheet = null;
   let items = [];
 
+  const showOutbox = outboxView(document.getElementById("outbox"), (key) => { outbox.dismiss(key); renderItems(); });
   const outbox = new Outbox(`contestant:${config.contestant}`, {
-    onChange: (list) => {
-      const waiting = list.filter((i) => i.state === "unsynced").length;
-      const element = document.getElementById("outbox");
-      element.dataset.pending = waiting;
-      element.textContent = waiting ? (english() ? `${waiting} unsynced` : `未同步 ${waiting} 条 · ${waiting} unsynced`) : tr("已同步", "All synced");
-    },
+    onChange: (list) => showOutbox(list),
     onAccepted: (item, answer) => { if (answer.sheet) { sheet = answer.sheet; } load(); },
     onRejected: () => renderItems(),
   });
@@ -110,6 +106,7 @@ export async function startContestantTablet(config) {
     onState: (f) => { if (f.row) { document.getElementById("my-total").textContent = f.row.total; document.getElementById("my-rank").textContent = f.row.rank; } },
   });
   window.jxClock = clock;
+  showOutbox(outbox.items);
   window.jxOutbox = outbox;
   window.jxFeed = feed;
   await load();

@@ -2,6 +2,7 @@
 // sent, shown as unsynced until the server answers, and re-sent after a network failure. The
 // server accepts a key once, so a resend after a lost answer does not count twice.
 import { csrfToken } from "./live.js";
+import { english, tr } from "./i18n.js";
 
 function newKey() {
   return (crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random().toString(16).slice(2)}`);
@@ -68,4 +69,38 @@ export class Outbox {
       this.sending = false;
     }
   }
+}
+
+// The tablet's outbox indicator: counts of unsynced and refused entries; a tap lists them, with
+// the server's reason for each refusal and a button to dismiss it (the refused entry is not
+// resent; the referee or contestant enters it again if it was a typo).
+export function outboxView(element, dismiss) {
+  const list = document.createElement("ol");
+  list.className = "outbox-list";
+  list.hidden = true;
+  element.after(list);
+  element.addEventListener("click", () => { list.hidden = !list.hidden; });
+  list.addEventListener("click", (event) => {
+    const button = event.target.closest("button[data-dismiss]");
+    if (button) dismiss(button.dataset.dismiss);
+  });
+  const esc = (text) => String(text ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
+  return (items) => {
+    const waiting = items.filter((i) => i.state === "unsynced").length;
+    const rejected = items.filter((i) => i.state === "rejected").length;
+    element.dataset.pending = waiting;
+    element.dataset.rejected = rejected;
+    const parts = [];
+    if (waiting) parts.push(english() ? `${waiting} unsynced` : `未同步 ${waiting} 条 · ${waiting} unsynced`);
+    if (rejected) parts.push(english() ? `${rejected} refused` : `被拒 ${rejected} 条 · ${rejected} refused`);
+    element.textContent = parts.length ? parts.join(" · ") : tr("已同步", "All synced");
+    element.className = "outbox" + (waiting ? " waiting" : "") + (rejected ? " rejected" : "");
+    list.innerHTML = items.map((item) => `<li class="${item.state}">
+      <b>${esc(item.label)}</b> ${esc(item.body.contestant || "")}
+      ${item.state === "rejected"
+        ? `<span class="why">${esc(item.error)}</span>
+           <button type="button" data-dismiss="${esc(item.body.idempotency_key)}">${tr("移除", "Dismiss")}</button>`
+        : `<span class="tag unsynced">${tr("未同步", "Unsynced")}</span>`}</li>`).join("")
+      || `<li class="empty">${tr("没有待发送的记录", "Nothing waiting")}</li>`;
+  };
 }

@@ -1,7 +1,7 @@
 // The referee's tablet: assigned contestants and aspects, marks through the outbox, panel notices.
 import { english, tr } from "./i18n.js";
 import { LiveFeed, indicator } from "./live.js";
-import { Outbox } from "./outbox.js";
+import { Outbox, outboxView } from "./outbox.js";
 
 const esc = (text) => String(text ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
 
@@ -13,6 +13,7 @@ export async function startRefereeTablet(config) {
   // Readings typed but not yet submitted survive a re-render (assignments reload on reconnect).
   const drafts = {};
 
+  const showOutbox = outboxView(document.getElementById("outbox"), (key) => { outbox.dismiss(key); render(); });
   const outbox = new Outbox(`referee:${config.referee}`, {
     onChange: showOutbox,
     onAccepted: (item, answer) => {
@@ -24,16 +25,6 @@ export async function startRefereeTablet(config) {
     },
     onRejected: () => render(),
   });
-
-  function showOutbox(items) {
-    const element = document.getElementById("outbox");
-    const waiting = items.filter((i) => i.state === "unsynced").length;
-    const rejected = items.filter((i) => i.state === "rejected").length;
-    element.dataset.pending = waiting;
-    element.textContent = waiting ? (english() ? `${waiting} unsynced` : `未同步 ${waiting} 条 · ${waiting} unsynced`)
-      : rejected ? (english() ? `${rejected} rejected` : `${rejected} 条被拒 · rejected`) : tr("已同步", "All synced");
-    element.className = "outbox" + (waiting ? " waiting" : "") + (rejected ? " rejected" : "");
-  }
 
   async function load() {
     const response = await fetch(`${base}/assignments`, { credentials: "same-origin" });
@@ -150,9 +141,19 @@ export async function startRefereeTablet(config) {
     onNotice: (notice) => {
       const div = document.createElement("div");
       div.className = "notice";
-      div.textContent = `⚠ ${notice.ticket_no} ${notice.aspect_code}: ` + (english()
-        ? `panel spread ${notice.payload.spread} is above the allowed ${notice.payload.max_spread}; re-mark or wait for the chief referee`
-        : `评分差 ${notice.payload.spread} 超过允许的 ${notice.payload.max_spread}，请复评或等待裁判长 · Panel spread breached: re-mark or wait for the chief referee`);
+      div.dataset.kind = notice.kind;
+      if (notice.kind === "panel_assigned") {
+        const me = data && data.referee.code;
+        const [zh, en] = !notice.payload.before.includes(me) ? ["您已加入本评分项裁判组", "you now mark this aspect"]
+          : !notice.payload.after.includes(me) ? ["您已不再评此项", "you no longer mark this aspect"]
+          : ["本评分项裁判组有调整", "this aspect's panel changed"];
+        div.textContent = `ℹ ${notice.aspect_code}: ` + (english() ? `${en} (${notice.payload.reason})`
+          : `${zh}（${notice.payload.reason}）· ${en}`);
+      } else {
+        div.textContent = `⚠ ${notice.ticket_no} ${notice.aspect_code}: ` + (english()
+          ? `panel spread ${notice.payload.spread} is above the allowed ${notice.payload.max_spread}; re-mark or wait for the chief referee`
+          : `评分差 ${notice.payload.spread} 超过允许的 ${notice.payload.max_spread}，请复评或等待裁判长 · Panel spread breached: re-mark or wait for the chief referee`);
+      }
       notices.prepend(div);
       load();
     },
