@@ -9,7 +9,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from profiles.accounts import check_secret, hash_secret, parse_principal
@@ -41,8 +41,13 @@ class Scope:
         return self.may_read_contest(contest_id) and (self.site_id is None or self.site_id == site_id)
 
 
+_CONTEST_BY_CODE = select(Contest).where(Contest.code == bindparam("code"))
+_CONTESTANT_BY_TICKET = select(Contestant).where(Contestant.contest_id == bindparam("contest_id"),
+                                                 Contestant.ticket_no == bindparam("ticket_no"))
+
+
 def contest_by_code(session: Session, code: str) -> Contest:
-    contest = session.scalar(select(Contest).where(Contest.code == code))
+    contest = session.scalar(_CONTEST_BY_CODE, {"code": code})
     if contest is None:
         raise ContestNotFound(code)
     return contest
@@ -82,11 +87,11 @@ def display_link(session: Session, token: str) -> DisplayLink | None:
     return link if link is not None and link.revoked_at is None else None
 
 
-def scope_of(session: Session, principal: str) -> Scope | None:
+def scope_of(session: Session, principal: str, keep=None) -> Scope | None:
     """Resolve a principal string to its scope; None when the row is gone.
 
     Staff accounts live in ``profiles``; this resolves the contest roles and leaves ``admin`` to
-    the caller, which knows the staff account.
+    the caller, which knows the staff account. ``keep(row)``, if given, receives the row loaded.
     """
     parsed = parse_principal(principal)
     if parsed is None:
@@ -96,11 +101,15 @@ def scope_of(session: Session, principal: str) -> Scope | None:
         referee = session.get(Referee, ident)
         if referee is None:
             return None
+        if keep:
+            keep(referee)
         return Scope(principal, role, ident, referee.name, referee.contest_id, referee.site_id, referee.is_chief)
     if role == "contestant":
         contestant = session.get(Contestant, ident)
         if contestant is None:
             return None
+        if keep:
+            keep(contestant)
         return Scope(principal, role, ident, contestant.worker.name, contestant.contest_id, contestant.site_id)
     if role == "display":
         link = session.get(DisplayLink, ident)
@@ -111,8 +120,7 @@ def scope_of(session: Session, principal: str) -> Scope | None:
 
 
 def contestant_by_ticket(session: Session, contest: Contest, ticket_no: str) -> Contestant:
-    contestant = session.scalar(select(Contestant).where(Contestant.contest_id == contest.id,
-                                                         Contestant.ticket_no == ticket_no))
+    contestant = session.scalar(_CONTESTANT_BY_TICKET, {"contest_id": contest.id, "ticket_no": ticket_no})
     if contestant is None:
         raise NotFound(f"no contestant with ticket {ticket_no!r} in {contest.code}", field="ticket_no")
     return contestant

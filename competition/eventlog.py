@@ -15,7 +15,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Iterable, Iterator, NamedTuple
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from profiles.db import utcnow
@@ -78,36 +78,49 @@ def event_hash(prev_hash: str, contest_id: int, seq: int, kind: str, contestant_
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
+_BY_COMMAND = (select(ContestEvent).where(ContestEvent.contest_id == bindparam("contest_id"),
+                                         ContestEvent.command_key == bindparam("command_key"))
+               .order_by(ContestEvent.seq))
+
+
 def find_command(session: Session, contest_id: int, command_key: str) -> list[ContestEvent]:
     """Return the events an earlier command with this key appended (empty if none)."""
-    return list(session.scalars(
-        select(ContestEvent)
-        .where(ContestEvent.contest_id == contest_id, ContestEvent.command_key == command_key)
-        .order_by(ContestEvent.seq)
-    ))
+    return list(session.scalars(_BY_COMMAND, {"contest_id": contest_id, "command_key": command_key}))
 
 
-def lock_head(session: Session, contest_id: int) -> tuple[int, str]:
-    """Lock the contest's log head for this transaction; return ``(last_seq, last_hash)``."""
-    row = session.execute(
-        update(Contest).where(Contest.id == contest_id)
-        .values(last_seq=Contest.last_seq)
-        .returning(Contest.last_seq, Contest.last_hash)
-        .execution_options(synchronize_session=False)
-    ).first()
+class Head(NamedTuple):
+    """The log head under this transaction's lock, and the contest's status read with it."""
+
+    last_seq: int
+    last_hash: str
+    status: str
+
+
+_LOCK_HEAD = (
+    update(Contest).where(Contest.id == bindparam("contest_id"))
+    .values(last_seq=Contest.last_seq)
+    .returning(Contest.last_seq, Contest.last_hash, Contest.status)
+    .execution_options(synchronize_session=False)
+)
+
+
+def lock_head(session: Session, contest_id: int) -> Head:
+    """Lock the contest's log head for this transaction; return it with the contest's status
+    (current: nobody changes it while we hold the lock)."""
+    row = session.execute(_LOCK_HEAD, {"contest_id": contest_id}).first()
     if row is None:
         raise ContestNotFound(contest_id)
-    return row.last_seq, row.last_hash
+    return Head(*row)
 
 
 def append(session: Session, contest_id: int, new_events: Iterable[NewEvent], *, actor: str,
-           command_key: str, head: tuple[int, str]) -> list[ContestEvent]:
+           command_key: str, head: Head) -> list[ContestEvent]:
     """Append events after ``head`` (from ``lock_head`` in this transaction); return the rows.
 
     The caller must have checked ``find_command`` under the same lock, so a retried command is
     never appended twice; the unique constraint on ``command_key`` is the last guard.
     """
-    last_seq, last_hash = head
+    last_seq, last_hash = head.last_seq, head.last_hash
     rows = []
     recorded_at = utcnow()
     for index, new in enumerate(new_events):
@@ -138,17 +151,16 @@ def append(session: Session, contest_id: int, new_events: Iterable[NewEvent], *,
 
 def contestant_events(session: Session, contest_id: int, contestant_id: int) -> list[LoggedEvent]:
     """Return one contestant's events in order (what a service folds to check a new command)."""
-    return _decode(_fetch_plain(session, select(*_COLUMNS).where(
-        ContestEvent.contest_id == contest_id, ContestEvent.contestant_id == contestant_id).order_by(ContestEvent.seq)))
+    return _decode(_fetch_plain(session, _CONTESTANT_EVENTS, {"contest_id": contest_id, "contestant_id": contestant_id}))
 
 
-def _fetch_plain(session: Session, statement) -> list[tuple]:
+def _fetch_plain(session: Session, statement, params: dict | None = None) -> list[tuple]:
     """Run a select of plain columns and return the driver's own tuples.
 
     A replay reads hundreds of thousands of rows; building SQLAlchemy ``Row`` objects for them
     costs more than the driver's fetch itself, and these columns need no type processing.
     """
-    result = session.connection().execute(statement)
+    result = session.connection().execute(statement, params)
     try:
         return result.cursor.fetchall()
     finally:
@@ -173,13 +185,20 @@ _COLUMNS = (ContestEvent.seq, ContestEvent.kind, ContestEvent.contestant_id, Con
             ContestEvent.actor, ContestEvent.payload)
 
 
+# Built once: the hot path (every mark and every catch-up) skips statement construction.
+_CONTESTANT_EVENTS = (select(*_COLUMNS).where(ContestEvent.contest_id == bindparam("contest_id"),
+                                              ContestEvent.contestant_id == bindparam("contestant_id"))
+                      .order_by(ContestEvent.seq))
+_EVENTS_AFTER = (select(*_COLUMNS).where(ContestEvent.contest_id == bindparam("contest_id"),
+                                         ContestEvent.seq > bindparam("after_seq"))
+                 .order_by(ContestEvent.seq).limit(bindparam("batch", literal_execute=False)))
+
+
 def iter_events(session: Session, contest_id: int, after_seq: int = 0, batch: int = 20000) -> Iterator[LoggedEvent]:
     """Yield a contest's events after ``after_seq`` in order, reading plain rows in batches."""
     while True:
         # Core rows through the session's connection: the ORM's row handling costs more than SQLite.
-        rows = _fetch_plain(session, select(*_COLUMNS)
-                            .where(ContestEvent.contest_id == contest_id, ContestEvent.seq > after_seq)
-                            .order_by(ContestEvent.seq).limit(batch))
+        rows = _fetch_plain(session, _EVENTS_AFTER, {"contest_id": contest_id, "after_seq": after_seq, "batch": batch})
         yield from _decode(rows)
         if len(rows) < batch:
             return

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from profiles.db import utcnow
@@ -61,16 +61,14 @@ class _Command:
         return self._state
 
     def require_running(self) -> None:
-        self.session.refresh(self.contest, ["status"])
-        if self.contest.status != "running":
-            raise InvalidState(f"contest {self.contest.code} is {self.contest.status}, not running")
+        if self.head.status != "running":  # read under the log lock, so current
+            raise InvalidState(f"contest {self.contest.code} is {self.head.status}, not running")
 
     def require_under_review(self) -> None:
         """Corrections, spread resolutions and sign-offs go on after the end, until finalize:
         the end stops new work, not the referees' review of it."""
-        self.session.refresh(self.contest, ["status"])
-        if self.contest.status not in ("running", "ended"):
-            raise InvalidState(f"contest {self.contest.code} is {self.contest.status}: its marks are closed")
+        if self.head.status not in ("running", "ended"):
+            raise InvalidState(f"contest {self.contest.code} is {self.head.status}: its marks are closed")
 
     def aspect(self, code: str):
         if code not in self.ruleset.aspects:
@@ -87,6 +85,11 @@ class _Command:
                                        command_key=self.command_key, head=self.head))
 
 
+_PANEL_SEAT = select(PanelMember.seat).join(Panel).where(
+    Panel.contest_id == bindparam("contest_id"), Panel.site_id == bindparam("site_id"),
+    Panel.aspect_code == bindparam("aspect_code"), PanelMember.referee_id == bindparam("referee_id"))
+
+
 def _check_referee(session: Session, cmd: _Command, referee: Referee, aspect_code: str | None) -> None:
     contestant = cmd.contestant
     if referee.contest_id != contestant.contest_id:
@@ -100,9 +103,8 @@ def _check_referee(session: Session, cmd: _Command, referee: Referee, aspect_cod
         raise NotAssigned(f"referee {referee.code} works at another site than contestant {contestant.ticket_no}")
     if aspect_code is None:
         return
-    member = session.scalar(select(PanelMember.seat).join(Panel).where(
-        Panel.contest_id == contestant.contest_id, Panel.site_id == contestant.site_id,
-        Panel.aspect_code == aspect_code, PanelMember.referee_id == referee.id))
+    member = session.scalar(_PANEL_SEAT, {"contest_id": contestant.contest_id, "site_id": contestant.site_id,
+                                          "aspect_code": aspect_code, "referee_id": referee.id})
     if member is None:
         raise NotAssigned(f"referee {referee.code} is not on the panel for {aspect_code} at this site")
 

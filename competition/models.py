@@ -22,7 +22,7 @@ class RuleSetVersion(Base):
     code: Mapped[str] = mapped_column(String(100))
     version: Mapped[str] = mapped_column(String(50))
     name: Mapped[str] = mapped_column(String(200))
-    source: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(Text, deferred=True)  # loaded only when a rule set is compiled
     digest: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -19,6 +19,7 @@ from scoring_rules import SheetResult
 from scoring_rules.engine import assemble, score_aspect, score_aspects
 from scoring_rules.model import RuleSet
 
+from .clock import CLOCK_KINDS, ContestClock
 from .eventlog import LoggedEvent
 from .sheets import SheetState
 
@@ -121,6 +122,7 @@ class ContestProjection:
         self.by_site: dict[int, _Ranked] = {}
         self.by_stage: list[_Ranked] = [_Ranked() for _ in ruleset.stages]
         self.progress: dict[int, dict[tuple[str, str], int]] = {}
+        self.clock = ContestClock()  # pauses and extra time, for stage deadlines
         for entry in entries:
             self.add_entry(entry)
 
@@ -143,8 +145,11 @@ class ContestProjection:
         projection = cls(ruleset)
         projection.entries = {e.contestant_id: e for e in entries}
         states: dict[int, SheetState] = {}
+        clock = projection.clock
         for event in events:
             projection.seq = event.seq
+            if event.kind in CLOCK_KINDS:
+                clock.apply(event.kind, event.payload, event.contestant_id)
             if event.contestant_id in projection.entries:
                 state = states.get(event.contestant_id)
                 if state is None:
@@ -177,6 +182,8 @@ class ContestProjection:
         if event.seq <= self.seq:
             return None  # already applied: catching up twice is harmless
         self.seq = event.seq
+        if event.kind in CLOCK_KINDS:
+            self.clock.apply(event.kind, event.payload, event.contestant_id)
         ident = event.contestant_id
         if ident is None or ident not in self.entries:
             return None

@@ -11,12 +11,12 @@ import threading
 from contextlib import contextmanager
 from typing import Iterator
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from . import eventlog
 from .errors import ContestNotFound
-from .models import Contest, Contestant
+from .models import Contest, Contestant, RuleSetVersion
 from .projections import ContestProjection, Entry
 from .setup import ruleset_of
 
@@ -41,6 +41,14 @@ def rebuild(session: Session, contest_id: int, until_seq: int | None = None,
     return ContestProjection.rebuild(ruleset_of(contest), load_entries(session, contest_id), events)
 
 
+_HEAD = (
+    select(Contest.last_seq, RuleSetVersion.digest,
+           select(func.max(Contestant.id)).where(Contestant.contest_id == Contest.id).scalar_subquery())
+    .join(RuleSetVersion, RuleSetVersion.id == Contest.rule_set_version_id)
+    .where(Contest.id == bindparam("contest_id"))
+)
+
+
 class ProjectionCache:
     """Per-process cache of projections, each brought up to date from the log on every read."""
 
@@ -49,26 +57,27 @@ class ProjectionCache:
         self._lock = threading.RLock()
 
     def current(self, session: Session, contest_id: int) -> ContestProjection:
-        contest = session.get(Contest, contest_id)
-        if contest is None:
+        # One round trip tells whether anything is new: the log head, the rule set (a draft whose
+        # rule set changed starts afresh) and the newest contestant (late registrations).
+        head = session.execute(_HEAD, {"contest_id": contest_id}).first()
+        if head is None:
             raise ContestNotFound(contest_id)
-        # Keyed by rule-set digest too: a draft contest whose rule set changed starts afresh.
-        key = (contest_id, contest.rule_set_version.digest)
+        last_seq, digest, newest_id = head
+        key = (contest_id, digest)
         with self._lock:
             projection = self._projections.get(key)
             if projection is None:
                 projection = self._projections[key] = rebuild(session, contest_id)
                 return projection
-            new_events = list(eventlog.iter_events(session, contest_id, after_seq=projection.seq))
-            # Late registrations: ids only grow, so a newest id we do not know means new entries.
-            newest_id = session.scalar(select(func.max(Contestant.id)).where(Contestant.contest_id == contest_id))
+            # Ids only grow, so a newest id we do not know means new entries.
             if newest_id is not None and newest_id not in projection.entries:
                 known = set(projection.entries)
                 for entry in load_entries(session, contest_id):
                     if entry.contestant_id not in known:
                         projection.add_entry(entry)
-            for event in new_events:
-                projection.apply(event)
+            if last_seq > projection.seq:
+                for event in eventlog.iter_events(session, contest_id, after_seq=projection.seq):
+                    projection.apply(event)
             return projection
 
     @contextmanager

@@ -14,7 +14,7 @@ import os
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import String, select
+from sqlalchemy import String, bindparam, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .db import Base, utcnow
@@ -122,11 +122,14 @@ def issue_token(session: Session, principal: str, *, now: datetime | None = None
     return token, row
 
 
+_TOKEN_BY_HASH = select(ApiToken).where(ApiToken.token_hash == bindparam("token_hash"))
+
+
 def principal_of_token(session: Session, token: str, *, now: datetime | None = None) -> str | None:
     """Return the principal a live token stands for, or None (unknown, expired or revoked)."""
     if not token or len(token) > 200:
         return None
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(token)))
+    row = session.scalar(_TOKEN_BY_HASH, {"token_hash": _token_digest(token)})
     if row is None or row.revoked_at is not None or row.expires_at <= (now or utcnow()):
         return None
     return row.principal

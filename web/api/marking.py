@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
 from flask import abort, current_app
 from flask.views import MethodView
@@ -16,7 +17,7 @@ from flask_smorest import Blueprint
 from competition import control, marking, setup
 from competition.access import (assigned_aspects, contest_by_code, contestant_by_ticket, referee_by_code,
                                 site_contestants)
-from competition.clock import ContestClock, load_clock
+from competition.clock import ContestClock
 from competition.errors import InvalidMark, NotAssigned
 from competition.models import Contest, Contestant, Referee
 from competition.projections import ContestProjection
@@ -62,7 +63,7 @@ def _signed_in_contestant(session, contest: Contest) -> Contestant:
     return contestant
 
 
-def stage_timing(clock: ContestClock, contestant: Contestant, stage_code: str, started, limit_s: int) -> dict:
+def stage_timing(clock: ContestClock, contestant: Contestant | SheetOwner, stage_code: str, started, limit_s: int) -> dict:
     """When a running stage's time is up on the server clock, with pauses and extra time given back."""
     extra = clock.extra_seconds(contestant.site_id, contestant.id, stage_code)
     since = clock.paused_since(contestant.site_id)
@@ -75,12 +76,19 @@ def stage_timing(clock: ContestClock, contestant: Contestant, stage_code: str, s
     return {"paused": False, "deadline": deadline.isoformat() + "Z", "remaining_s": None}
 
 
-def sheet_json(projection: ContestProjection, contest: Contest, contestant: Contestant,
-               clock: ContestClock | None = None) -> dict:
+class SheetOwner(NamedTuple):
+    """Whose sheet an answer shows: the few columns it needs, read before a commit expires them."""
+
+    id: int
+    ticket_no: str
+    site_id: int
+
+
+def sheet_json(projection: ContestProjection, contestant: Contestant | SheetOwner) -> dict:
     ruleset = projection.ruleset
     result = projection.results[contestant.id]
     state = projection.states.get(contestant.id)
-    clock = clock or ContestClock()
+    clock = projection.clock
     return {
         "contestant": {"id": contestant.id, "ticket_no": contestant.ticket_no, "site_id": contestant.site_id},
         "seq": projection.seq, "total": str(result.total), "rank": projection.rank(contestant.id),
@@ -102,16 +110,18 @@ def sheet_json(projection: ContestProjection, contest: Contest, contestant: Cont
 def _respond(contest: Contest, contestant: Contestant, outcome: marking.Outcome, *, status: int = 201):
     """Commit, publish, and answer with the events and the contestant's sheet after them."""
     session = db().session
-    session.commit()
-    if not outcome.duplicate:
-        current_app.extensions["jx_publisher"].publish(contest.id, outcome.events)
-    clock = load_clock(session, contest.id)
-    with read_projection(contest.id) as projection:
-        sheet = sheet_json(projection, contest, contestant, clock)
+    # Read what the answer needs before the commit expires it: no reloads afterwards.
+    contest_id, whose = contest.id, SheetOwner(contestant.id, contestant.ticket_no, contestant.site_id)
     events = [{"seq": e.seq, "kind": e.kind, "contestant_id": e.contestant_id, "aspect_code": e.aspect_code}
               for e in outcome.events]
-    return {"duplicate": outcome.duplicate, "seq": events[-1]["seq"] if events else contest.last_seq,
-            "events": events, "sheet": sheet}, (200 if outcome.duplicate else status)
+    seq = events[-1]["seq"] if events else contest.last_seq
+    session.commit()
+    if not outcome.duplicate:
+        current_app.extensions["jx_publisher"].publish(contest_id, outcome.events)
+    with read_projection(contest_id) as projection:
+        sheet = sheet_json(projection, whose)
+    return {"duplicate": outcome.duplicate, "seq": seq, "events": events, "sheet": sheet}, \
+        (200 if outcome.duplicate else status)
 
 
 def _post_view(path: str, *, roles: tuple[str, ...], schema, status: int, summary: str, handler) -> None:
@@ -396,9 +406,8 @@ class Sheets(MethodView):
                 abort(403, "a contestant sees only their own sheet")
             if scope.role == "referee" and scope.site_id is not None and scope.site_id != contestant.site_id:
                 abort(403, "a referee sees only the sheets at their own site")
-        clock = load_clock(session, contest.id)
         with read_projection(contest.id) as projection:
-            return sheet_json(projection, contest, contestant, clock)
+            return sheet_json(projection, contestant)
 
 
 @blp.route("/<code>/items")
