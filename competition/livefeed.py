@@ -67,32 +67,34 @@ class Delta:
         return out
 
 
+def _row(ident: int, site_id: int, rank: int, site_rank: int | None, result, person: RosterEntry | None) -> dict:
+    stage, status = progress_position(result) if result.stages else ("", "")
+    return {
+        "id": ident,
+        "ticket_no": person.ticket_no if person else "",
+        "name": person.name if person else "",
+        "enterprise": person.enterprise if person else "",
+        "site_id": site_id,
+        "rank": rank,
+        "site_rank": site_rank,
+        "total": str(result.total),
+        "complete": result.complete,
+        "flags": list(result.flags),
+        "stage": stage,
+        "stage_status": status,
+    }
+
+
+def _site_ranks(projection: ContestProjection) -> dict[int, int]:
+    return {row.contestant_id: row.rank for site_id in projection.by_site for row in projection.board(site_id)}
+
+
 def board_rows(projection: ContestProjection, roster: dict[int, RosterEntry]) -> dict[int, dict]:
     """Return every contestant's shown row, keyed by contestant id."""
-    site_ranks = {}
-    for site_id in projection.by_site:
-        for row in projection.board(site_id):
-            site_ranks[row.contestant_id] = row.rank
-    rows = {}
-    for row in projection.board():
-        person = roster.get(row.contestant_id)
-        result = row.result
-        stage, status = progress_position(result) if result.stages else ("", "")
-        rows[row.contestant_id] = {
-            "id": row.contestant_id,
-            "ticket_no": person.ticket_no if person else "",
-            "name": person.name if person else "",
-            "enterprise": person.enterprise if person else "",
-            "site_id": row.site_id,
-            "rank": row.rank,
-            "site_rank": site_ranks.get(row.contestant_id),
-            "total": str(result.total),
-            "complete": result.complete,
-            "flags": list(result.flags),
-            "stage": stage,
-            "stage_status": status,
-        }
-    return rows
+    site_ranks = _site_ranks(projection)
+    return {row.contestant_id: _row(row.contestant_id, row.site_id, row.rank, site_ranks.get(row.contestant_id),
+                                    row.result, roster.get(row.contestant_id))
+            for row in projection.board()}
 
 
 @dataclass
@@ -106,20 +108,36 @@ class ContestFeed:
     progress: dict = field(default_factory=dict)
     deltas: deque = field(default_factory=deque)
     started: bool = False
+    _shown: dict = field(default_factory=dict, repr=False)  # id → (rank, site rank, result) last shown
 
     def advance(self, projection: ContestProjection, roster: dict[int, RosterEntry]) -> Delta | None:
         """Bring the feed to the projection's position; return the delta, or None if nothing moved."""
         if self.started and projection.seq <= self.seq and len(projection.entries) == len(self.rows):
             return None
-        rows = board_rows(projection, roster)
         progress = projection.level_progress()
         if not self.started:
-            self.rows, self.progress, self.seq, self.started = rows, progress, projection.seq, True
+            self.rows, self.progress, self.seq, self.started = board_rows(projection, roster), progress, projection.seq, True
+            self._shown = {ident: (row["rank"], row["site_rank"], projection.results[ident])
+                           for ident, row in self.rows.items()}
             return None
-        changed = tuple(row for ident, row in rows.items() if self.rows.get(ident) != row)
-        delta = Delta(self.contest_id, self.seq, projection.seq, changed,
+        # Only rows whose rank, site rank or result object moved are rebuilt and compared: a flush
+        # costs a walk over the ranks, not a dict per contestant (results are replaced, never mutated).
+        site_ranks = _site_ranks(projection)
+        changed = []
+        for row in projection.board():
+            ident = row.contestant_id
+            key = (row.rank, site_ranks.get(ident), row.result)
+            old = self._shown.get(ident)
+            if old is not None and old[0] == key[0] and old[1] == key[1] and old[2] is key[2]:
+                continue
+            self._shown[ident] = key
+            shown = _row(ident, row.site_id, key[0], key[1], row.result, roster.get(ident))
+            if self.rows.get(ident) != shown:
+                self.rows[ident] = shown
+                changed.append(shown)
+        delta = Delta(self.contest_id, self.seq, projection.seq, tuple(changed),
                       progress if progress != self.progress else None)
-        self.rows, self.progress, self.seq = rows, progress, projection.seq
+        self.progress, self.seq = progress, projection.seq
         self.deltas.append(delta)
         while len(self.deltas) > self.history:
             self.deltas.popleft()

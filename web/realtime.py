@@ -45,7 +45,7 @@ class Publisher:
         self.app = app
         self.socketio = socketio
         self.projections = projections
-        self.window_s = app.config.get("LIVE_COALESCE_MS", 250) / 1000
+        self.window_s = app.config.get("LIVE_COALESCE_MS", 100) / 1000
         self.background = app.config.get("LIVE_BACKGROUND", True)
         self._feeds: dict[int, ContestFeed] = {}
         self._rosters: dict[int, dict[int, RosterEntry]] = {}
