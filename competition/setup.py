@@ -172,6 +172,17 @@ def panel_of(session: Session, contest: Contest, site: Site, aspect_code: str) -
         .order_by(PanelMember.seat)))
 
 
+def panels_of(session: Session, contest: Contest) -> dict[tuple[int, str], list[Referee]]:
+    """Every panel of a contest in one query: (site id, aspect code) → referees in seat order."""
+    out: dict[tuple[int, str], list[Referee]] = {}
+    for site_id, aspect_code, referee in session.execute(
+            select(Panel.site_id, Panel.aspect_code, Referee)
+            .join(PanelMember, PanelMember.panel_id == Panel.id).join(Referee, Referee.id == PanelMember.referee_id)
+            .where(Panel.contest_id == contest.id).order_by(Panel.id, PanelMember.seat)):
+        out.setdefault((site_id, aspect_code), []).append(referee)
+    return out
+
+
 def change_panel(session: Session, contest: Contest, *, site: Site, aspect_code: str, referees: list[Referee],
                  actor: str, command_key: str, reason: str = "") -> list[ContestEvent]:
     """Staff set a panel before the start, or replace its referees during the contest.
@@ -218,10 +229,11 @@ def fill_empty_panels(session: Session, contest: Contest, *, site: Site, actor: 
     eligible = [r for r in here if r.enterprise_id is None or r.enterprise_id not in home]
     load = {r.id: 0 for r in eligible}
     todo = []
+    panels = panels_of(session, contest)
     for aspect in ruleset.aspects.values():
         if isinstance(aspect, ObjectiveAspect):
             continue
-        sitting = panel_of(session, contest, site, aspect.code)
+        sitting = panels.get((site.id, aspect.code), [])
         for referee in sitting:
             if referee.id in load:
                 load[referee.id] += 1

@@ -112,6 +112,12 @@ class DisplayLinks(MethodView):
                 "site": site.code if site else None, "label": link.label}
 
 
+def _commit_and_publish(contest_id: int, events) -> None:
+    db().session.commit()
+    if events:
+        current_app.extensions["jx_publisher"].publish(contest_id, events)
+
+
 def _site(session, contest, code: str) -> Site:
     site = session.scalar(select(Site).where(Site.contest_id == contest.id, Site.code == code))
     if site is None:
@@ -135,6 +141,7 @@ class Panels(MethodView):
                                    .order_by(Referee.code)).all()
         home = {(site_id, enterprise_id) for site_id, enterprise_id in session.execute(
             select(Contestant.site_id, Contestant.enterprise_id).where(Contestant.contest_id == contest.id).distinct())}
+        panels = setup.panels_of(session, contest)
         sites = []
         for site in contest.sites:
             here = [r for r in referees if r.site_id == site.id]
@@ -146,7 +153,7 @@ class Panels(MethodView):
                              for r in here],
                 "panels": [{"aspect": a.code, "name": a.name, "kind": a.kind,
                             "seats": a.panel_size if isinstance(a, JudgementAspect) else 1,
-                            "referees": [r.code for r in setup.panel_of(session, contest, site, a.code)],
+                            "referees": [r.code for r in panels.get((site.id, a.code), [])],
                             "blocked": blocked} for a in marked]})
         return {"contest": contest.code, "status": contest.status, "sites": sites}
 
@@ -172,9 +179,7 @@ class Panels(MethodView):
                                     referees=[by_code[c] for c in body["referees"]],
                                     actor=current_principal().scope.principal, command_key=body["idempotency_key"],
                                     reason=body["reason"])
-        session.commit()
-        if events:
-            current_app.extensions["jx_publisher"].publish(contest.id, events)
+        _commit_and_publish(contest.id, events)
         return {"duplicate": False, "seq": contest.last_seq,
                 "events": [{"seq": e.seq, "kind": e.kind, "contestant_id": None, "aspect_code": e.aspect_code}
                            for e in events], "sheet": {}}
@@ -197,7 +202,5 @@ class FillPanels(MethodView):
         filled, unfilled, events = setup.fill_empty_panels(
             session, contest, site=site, actor=current_principal().scope.principal,
             command_key=body["idempotency_key"], reason=body["reason"])
-        session.commit()
-        if events:
-            current_app.extensions["jx_publisher"].publish(contest.id, events)
+        _commit_and_publish(contest.id, events)
         return {"filled": filled, "unfilled": unfilled}
