@@ -52,6 +52,7 @@ def store_log(url: str, events, entries, aspects: int):
              "aspect_code": ev.aspect_code, "actor": ev.actor, "payload": canonical_json(ev.payload),
              "command_key": f"k{ev.seq}", "command_index": 0, "recorded_at": ev.recorded_at,
              "prev_hash": "0" * 64, "hash": "0" * 64} for ev in events])
+        contest.last_seq = events[-1].seq  # the log head, as appends keep it
         session.commit()
         return contest.id, engine
 

@@ -189,20 +189,30 @@ _COLUMNS = (ContestEvent.seq, ContestEvent.kind, ContestEvent.contestant_id, Con
 _CONTESTANT_EVENTS = (select(*_COLUMNS).where(ContestEvent.contest_id == bindparam("contest_id"),
                                               ContestEvent.contestant_id == bindparam("contestant_id"))
                       .order_by(ContestEvent.seq))
-_EVENTS_AFTER = (select(*_COLUMNS).where(ContestEvent.contest_id == bindparam("contest_id"),
-                                         ContestEvent.seq > bindparam("after_seq"))
-                 .order_by(ContestEvent.seq).limit(bindparam("batch", literal_execute=False)))
+_EVENTS_BETWEEN = (select(*_COLUMNS).where(ContestEvent.contest_id == bindparam("contest_id"),
+                                           ContestEvent.seq > bindparam("after_seq"),
+                                           ContestEvent.seq <= bindparam("to_seq"))
+                   .order_by(ContestEvent.seq))
+_LAST_SEQ = select(Contest.last_seq).where(Contest.id == bindparam("contest_id"))
 
 
-def iter_events(session: Session, contest_id: int, after_seq: int = 0, batch: int = 20000) -> Iterator[LoggedEvent]:
-    """Yield a contest's events after ``after_seq`` in order, reading plain rows in batches."""
-    while True:
+def iter_events(session: Session, contest_id: int, after_seq: int = 0, *, to_seq: int | None = None,
+                batch: int = 20000) -> Iterator[LoggedEvent]:
+    """Yield a contest's events after ``after_seq`` up to ``to_seq`` (default: the log head now),
+    in order, reading plain rows in batches.
+
+    Batches are ranges of sequence numbers (they are dense), not ``LIMIT`` pages: a page query
+    lets PostgreSQL, before it has statistics on a freshly loaded log, sort the whole remainder
+    for every page (0.9 s instead of 0.25 s for 300k events).
+    """
+    if to_seq is None:
+        to_seq = session.execute(_LAST_SEQ, {"contest_id": contest_id}).scalar_one_or_none() or 0
+    while after_seq < to_seq:
+        upper = min(after_seq + batch, to_seq)
         # Core rows through the session's connection: the ORM's row handling costs more than SQLite.
-        rows = _fetch_plain(session, _EVENTS_AFTER, {"contest_id": contest_id, "after_seq": after_seq, "batch": batch})
+        rows = _fetch_plain(session, _EVENTS_BETWEEN, {"contest_id": contest_id, "after_seq": after_seq, "to_seq": upper})
         yield from _decode(rows)
-        if len(rows) < batch:
-            return
-        after_seq = rows[-1][0]
+        after_seq = upper
 
 
 @dataclass(frozen=True)

@@ -145,16 +145,20 @@ class ContestProjection:
         projection = cls(ruleset)
         projection.entries = {e.contestant_id: e for e in entries}
         states: dict[int, SheetState] = {}
-        clock = projection.clock
+        clock, known, fold = projection.clock, projection.entries, SheetState.apply
+        event = None
+        # The loop runs once per mark (300k for a full contest): locals only, one call per event.
         for event in events:
-            projection.seq = event.seq
-            if event.kind in CLOCK_KINDS:
-                clock.apply(event.kind, event.payload, event.contestant_id)
-            if event.contestant_id in projection.entries:
-                state = states.get(event.contestant_id)
+            ident = event.contestant_id
+            if ident in known:
+                state = states.get(ident)
                 if state is None:
-                    state = states[event.contestant_id] = SheetState()
-                state.apply(ruleset, event)
+                    state = states[ident] = SheetState()
+                fold(state, ruleset, event)
+            if event.kind in CLOCK_KINDS:  # per-ticket extra time has a contestant too
+                clock.apply(event.kind, event.payload, ident)
+        if event is not None:
+            projection.seq = event.seq
         projection.states = states
         for ident, state in states.items():
             sheet = state.sheet()

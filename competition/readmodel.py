@@ -76,7 +76,7 @@ class ProjectionCache:
                     if entry.contestant_id not in known:
                         projection.add_entry(entry)
             if last_seq > projection.seq:
-                for event in eventlog.iter_events(session, contest_id, after_seq=projection.seq):
+                for event in eventlog.iter_events(session, contest_id, after_seq=projection.seq, to_seq=last_seq):
                     projection.apply(event)
             return projection
 

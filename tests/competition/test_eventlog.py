@@ -34,6 +34,25 @@ def test_sequence_numbers_are_gap_free_and_per_contest(session):
                            .order_by(ContestEvent.seq)).all() == [1, 2]
 
 
+def test_reading_in_batches_gives_every_event_once_in_order(session):
+    """Replays read ranges of sequence numbers: every boundary must be seamless."""
+    world = build_world(session)
+    for contestant in range(3):
+        _start(session, world, contestant)
+        for seat in range(3):
+            _mark(session, world, contestant=contestant, seat=seat)
+    last = session.get(Contest, world.contest.id).last_seq
+    assert last >= 12  # the world starts the contest, then 3 stages and 9 marks
+    for batch in (1, 5, 12, 50):
+        seqs = [e.seq for e in eventlog.iter_events(session, world.contest.id, batch=batch)]
+        assert seqs == list(range(1, last + 1)), batch
+        assert [e.seq for e in eventlog.iter_events(session, world.contest.id, after_seq=4, batch=batch)] == \
+            list(range(5, last + 1))
+        assert [e.seq for e in eventlog.iter_events(session, world.contest.id, after_seq=4, to_seq=9,
+                                                    batch=batch)] == [5, 6, 7, 8, 9]
+    assert list(eventlog.iter_events(session, world.contest.id, after_seq=last)) == []
+
+
 def test_a_retried_command_is_accepted_once(session):
     world = build_world(session)
     _start(session, world)
