@@ -6,7 +6,7 @@ FLASK  := $(VENV)/bin/flask --app wsgi
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test setup browser-deps bench clean simulate
+.PHONY: run serve test setup browser-deps bench clean simulate
 
 # A virtualenv with the app and its test tools, rebuilt when pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml
@@ -37,6 +37,13 @@ run: setup
 	@echo ""
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
+# The production server for a real contest: gevent (one greenlet per connection) instead of
+# Flask's development server (one thread per connection). Same database and demo as `make run`.
+serve: setup
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo --if-empty
+	JX_SOCKETIO_ASYNC_MODE=gevent $(PY) wsgi.py --host $(HOST) --port $(PORT)
+
 # Simulated referees and contestants drive the demo through the API of the server `make run` started.
 CONTEST ?= DEMO-ES
 simulate: setup
@@ -57,6 +64,7 @@ test: setup browser-deps
 bench: setup
 	$(PY) bench/replay.py
 	$(PY) bench/board_update.py
+	$(PY) bench/live.py
 
 clean:
 	rm -rf $(VENV) node_modules instance .pytest_cache .hypothesis

@@ -110,8 +110,9 @@ def start(cmd: list[str], env: dict, url: str) -> subprocess.Popen:
 
 # --- the load ----------------------------------------------------------------------------------
 
-async def run_load(url: str, *, tablets: dict[int, dict], screens: list[dict], rate: float, duration: float,
-                   post_mark, join_screen, join_tablet, server_pid: int) -> dict:
+async def hold_clients(url: str, tablets: dict[int, dict], screens: list[dict], join_screen, join_tablet, pipe):
+    """One load process: connect its share of the clients, record what the screens receive,
+    and hand the records back when the main process says stop."""
     import socketio
 
     received: list[list[tuple[float, int, int]]] = [[] for _ in screens]  # per screen: (time, from, seq)
@@ -126,7 +127,7 @@ async def run_load(url: str, *, tablets: dict[int, dict], screens: list[dict], r
         await client.connect(url, namespaces=["/live"], auth=auth, transports=["websocket"], wait_timeout=30)
         return client
 
-    gate = asyncio.Semaphore(40)
+    gate = asyncio.Semaphore(20)
     clients = []
 
     async def screen(index: int, auth: dict):
@@ -146,34 +147,55 @@ async def run_load(url: str, *, tablets: dict[int, dict], screens: list[dict], r
             await join_tablet(client, ident)
             clients.append(client)
 
-    started = time.perf_counter()
     await asyncio.gather(*(screen(i, auth) for i, auth in enumerate(screens)),
                          *(tablet(ident, auth) for ident, auth in tablets.items()))
-    connect_s = time.perf_counter() - started
-
-    import aiohttp
-
-    accepted: list[tuple[float, int]] = []  # (time accepted, seq)
-    # Server CPU is counted from the first mark to the end of the drain: what marking and its
-    # deliveries cost, not the connection storm before it (reported apart as connect time).
-    cpu_begin = cpu_seconds(server_pid)
-    async with aiohttp.ClientSession() as http:
-        interval, n = 1 / rate, 0
-        begin = time.perf_counter()
-        idents = list(tablets)
-        pending = set()
-        while time.perf_counter() - begin < duration:
-            target = begin + n * interval
-            await asyncio.sleep(max(0.0, target - time.perf_counter()))
-            ident = idents[n % len(idents)]
-            aspect = (n // len(idents)) % ASPECTS
-            pending.add(asyncio.ensure_future(post_mark(http, n, ident, aspect, accepted)))
-            n += 1
-        await asyncio.gather(*pending)
-    await asyncio.sleep(2.0)  # let the last coalesced pushes arrive
-    cpu_s = cpu_seconds(server_pid) - cpu_begin
+    pipe.send("connected")
+    loop = asyncio.get_running_loop()
+    await loop.run_in_executor(None, pipe.recv)  # "stop"
     for client in clients:
         await client.disconnect()
+    pipe.send((received, sheets))
+
+
+def _client_process(url, tablets, screens, join_screen, join_tablet, pipe):
+    asyncio.run(hold_clients(url, tablets, screens, join_screen, join_tablet, pipe))
+
+
+def run_load(url: str, *, tablets: dict[int, dict], screens: list[dict], rate: float, duration: float,
+             post_mark, join_screen, join_tablet, server_pid: int, processes: int) -> dict:
+    """Connect the clients from ``processes`` load processes, post marks at ``rate`` from this
+    one, and measure. perf_counter is CLOCK_MONOTONIC on Linux: comparable across processes."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    shares = []
+    idents = list(tablets)
+    for k in range(processes):
+        mine = idents[k::processes]
+        shares.append(({i: tablets[i] for i in mine}, screens[k::processes]))
+    pipes, workers = [], []
+    started = time.perf_counter()
+    for share_tablets, share_screens in shares:
+        ours, theirs = context.Pipe()
+        worker = context.Process(target=_client_process, args=(url, share_tablets, share_screens, join_screen,
+                                                               join_tablet, theirs), daemon=True)
+        worker.start()
+        pipes.append(ours)
+        workers.append(worker)
+    for pipe in pipes:
+        if pipe.recv() != "connected":
+            raise SystemExit("a load process failed to connect its clients")
+    connect_s = time.perf_counter() - started
+    accepted, cpu_s = asyncio.run(post_marks(rate, duration, idents, post_mark, server_pid))
+    received, sheets = [], 0
+    for pipe in pipes:
+        pipe.send("stop")
+    for pipe in pipes:
+        share_received, share_sheets = pipe.recv()
+        received += share_received
+        sheets += share_sheets
+    for worker in workers:
+        worker.join(timeout=30)
 
     last_seq = max((seq for _, seq in accepted), default=0)
     latencies, lost = [], 0
@@ -190,6 +212,29 @@ async def run_load(url: str, *, tablets: dict[int, dict], screens: list[dict], r
             "lost": lost, "gaps": gaps, "deliveries": sum(len(r) for r in received) + sheets}
 
 
+async def post_marks(rate: float, duration: float, idents: list[int], post_mark, server_pid: int):
+    import aiohttp
+
+    accepted: list[tuple[float, int]] = []  # (time accepted, seq)
+    # Server CPU is counted from the first mark to the end of the drain: what marking and its
+    # deliveries cost, not the connection storm before it (reported apart as connect time).
+    cpu_begin = cpu_seconds(server_pid)
+    async with aiohttp.ClientSession() as http:
+        interval, n = 1 / rate, 0
+        begin = time.perf_counter()
+        pending = set()
+        while time.perf_counter() - begin < duration:
+            target = begin + n * interval
+            await asyncio.sleep(max(0.0, target - time.perf_counter()))
+            ident = idents[n % len(idents)]
+            aspect = (n // len(idents)) % ASPECTS
+            pending.add(asyncio.ensure_future(post_mark(http, n, ident, aspect, accepted)))
+            n += 1
+        await asyncio.gather(*pending)
+    await asyncio.sleep(2.0)  # let the last coalesced pushes arrive
+    return accepted, cpu_seconds(server_pid) - cpu_begin
+
+
 # --- the two servers ---------------------------------------------------------------------------
 
 def measure_app(args, tmp: Path) -> dict:
@@ -199,7 +244,12 @@ def measure_app(args, tmp: Path) -> dict:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = dict(os.environ, JX_DATABASE_URL=f"sqlite:///{database}", JX_SECRET_KEY="bench")
-    server = start([sys.executable, "-m", "flask", "--app", "wsgi", "run", "--port", str(port)], env, url + "/")
+    if args.server == "gevent":
+        env["JX_SOCKETIO_ASYNC_MODE"] = "gevent"
+        cmd = [sys.executable, "wsgi.py", "--port", str(port)]
+    else:
+        cmd = [sys.executable, "-m", "flask", "--app", "wsgi", "run", "--port", str(port)]
+    server = start(cmd, env, url + "/")
 
     async def post_mark(http, n, ident, aspect, accepted):
         body = {"contestant": f"T{ident:04d}", "aspect": f"M{aspect}", "value": True, "idempotency_key": f"b{n}"}
@@ -221,10 +271,10 @@ def measure_app(args, tmp: Path) -> dict:
         assert answer["ok"], answer
 
     try:
-        result = asyncio.run(run_load(url, tablets={i: {"token": t} for i, t in tokens["tablets"].items()},
-                                      screens=[{"display": tokens["display"]}] * args.screens, rate=args.rate,
-                                      duration=args.duration, post_mark=post_mark, join_screen=join_screen,
-                                      join_tablet=join_tablet, server_pid=server.pid))
+        result = run_load(url, tablets={i: {"token": t} for i, t in tokens["tablets"].items()},
+                          screens=[{"display": tokens["display"]}] * args.screens, rate=args.rate,
+                          duration=args.duration, post_mark=post_mark, join_screen=join_screen,
+                          join_tablet=join_tablet, server_pid=server.pid, processes=args.load_processes)
         result["refused"] = refused
     finally:
         server.terminate()
@@ -233,10 +283,15 @@ def measure_app(args, tmp: Path) -> dict:
 
 
 BARE_SERVER = '''
-import sys, socketio
+import sys
+MODE = sys.argv[2]
+if MODE == "gevent":
+    from gevent import monkey
+    monkey.patch_all()
+import socketio
 from werkzeug.serving import run_simple
 from werkzeug.wrappers import Request, Response
-sio = socketio.Server(async_mode="threading")
+sio = socketio.Server(async_mode=MODE)
 seq = [0]
 @sio.on("join", namespace="/live")
 def join(sid, data):
@@ -251,7 +306,13 @@ def app(environ, start_response):
         sio.emit("sheet", {"seq": seq[0]}, to="t" + ident, namespace="/live")
         return Response('{"seq": %d}' % seq[0], content_type="application/json")(environ, start_response)
     return Response("ok")(environ, start_response)
-run_simple("127.0.0.1", int(sys.argv[1]), socketio.WSGIApp(sio, app), threaded=True)
+if MODE == "gevent":
+    from gevent import pywsgi
+    from geventwebsocket.handler import WebSocketHandler
+    pywsgi.WSGIServer(("127.0.0.1", int(sys.argv[1])), socketio.WSGIApp(sio, app), handler_class=WebSocketHandler,
+                      log=None).serve_forever()
+else:
+    run_simple("127.0.0.1", int(sys.argv[1]), socketio.WSGIApp(sio, app), threaded=True)
 '''
 
 
@@ -260,7 +321,7 @@ def measure_bare(args, tmp: Path) -> dict:
     script.write_text(BARE_SERVER)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    server = start([sys.executable, str(script), str(port)], dict(os.environ), url + "/")
+    server = start([sys.executable, str(script), str(port), args.server], dict(os.environ), url + "/")
 
     async def post_mark(http, n, ident, aspect, accepted):
         async with http.post(f"{url}/mark?t={ident}") as response:
@@ -274,10 +335,10 @@ def measure_bare(args, tmp: Path) -> dict:
         await client.call("join", {"room": f"t{ident}"}, namespace="/live", timeout=60)
 
     try:
-        result = asyncio.run(run_load(url, tablets={i: {} for i in range(1, args.tablets + 1)},
-                                      screens=[{}] * args.screens, rate=args.rate, duration=args.duration,
-                                      post_mark=post_mark, join_screen=join_screen, join_tablet=join_tablet,
-                                      server_pid=server.pid))
+        result = run_load(url, tablets={i: {} for i in range(1, args.tablets + 1)},
+                          screens=[{}] * args.screens, rate=args.rate, duration=args.duration,
+                          post_mark=post_mark, join_screen=join_screen, join_tablet=join_tablet,
+                          server_pid=server.pid, processes=args.load_processes)
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -301,8 +362,14 @@ def main() -> None:
     parser.add_argument("--screens", type=int, default=100)
     parser.add_argument("--rate", type=float, default=50.0, help="marks per second")
     parser.add_argument("--duration", type=float, default=20.0, help="seconds of marking")
+    parser.add_argument("--load-processes", type=int, default=2,
+                        help="processes holding the clients (marks are posted from the main one)")
+    parser.add_argument("--server", choices=("gevent", "threading"), default="gevent",
+                        help="gevent: `python wsgi.py` (the production server); threading: `flask run`; "
+                             "the bare baseline runs in the same mode")
     args = parser.parse_args()
-    print(f"{args.tablets} tablets + {args.screens} screens, {args.rate:g} marks/s for {args.duration:g} s")
+    print(f"{args.tablets} tablets + {args.screens} screens, {args.rate:g} marks/s for {args.duration:g} s, "
+          f"{args.server} servers")
     with tempfile.TemporaryDirectory() as tmp:
         app = measure_app(args, Path(tmp))
         bare = measure_bare(args, Path(tmp))

@@ -29,17 +29,21 @@ class LiveServer(str):
     database: Path
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
-    """Migrate a fresh SQLite database, load the demo and serve it, as `make run` does."""
-    database = tmp_path_factory.mktemp("live") / "live.sqlite"
+def serve_demo(directory: Path, *, gevent: bool = False):
+    """Migrate a fresh SQLite database in ``directory``, load the demo and serve it, as
+    `make run` does (``gevent``: as `make serve` does); yield the server's URL."""
+    database = directory / "live.sqlite"
     env = dict(os.environ, JX_DATABASE_URL=f"sqlite:///{database}", JX_SECRET_KEY="browser-test")
     flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
     for step in (["db", "upgrade"], ["seed-demo", "--if-empty"]):
         subprocess.run(flask + step, cwd=ROOT, env=env, check=True, capture_output=True)
     port = _free_port()
-    server = subprocess.Popen(flask + ["run", "--host", "127.0.0.1", "--port", str(port)], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    if gevent:
+        env["JX_SOCKETIO_ASYNC_MODE"] = "gevent"
+        command = [sys.executable, "wsgi.py", "--host", "127.0.0.1", "--port", str(port)]
+    else:
+        command = flask + ["run", "--host", "127.0.0.1", "--port", str(port)]
+    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = LiveServer(f"http://127.0.0.1:{port}")
     url.database = database
     deadline = time.monotonic() + 30
@@ -53,10 +57,23 @@ def live_server(tmp_path_factory):
                 server.wait()
                 pytest.fail(f"server did not start: {server.stderr.read().decode(errors='replace')[-2000:]}")
             time.sleep(0.2)
-    yield url
-    server.terminate()
-    server.wait(timeout=10)
-    server.stderr.close()
+    try:
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        server.stderr.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    yield from serve_demo(tmp_path_factory.mktemp("live"))
+
+
+@pytest.fixture(scope="session")
+def gevent_server(tmp_path_factory):
+    """The production server (`make serve`): gevent, one greenlet per connection."""
+    yield from serve_demo(tmp_path_factory.mktemp("gevent"), gevent=True)
 
 
 @pytest.fixture(scope="session")

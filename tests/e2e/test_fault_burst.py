@@ -8,6 +8,7 @@ import sqlite3
 import time
 from urllib.parse import urlparse
 
+import pytest
 import socketio
 
 from competition.demo import DEMO_REFEREE_PIN
@@ -31,7 +32,9 @@ def raw_post(base: str, path: str, body: dict, token: str, *, read: bool) -> int
         return int(status_line.split()[1])
 
 
-def test_killed_connections_mid_burst_lose_no_acknowledged_deduction_and_count_none_twice(live_server):
+@pytest.mark.parametrize("server", ["live_server", "gevent_server"])
+def test_killed_connections_mid_burst_lose_no_acknowledged_deduction_and_count_none_twice(server, request):
+    live_server = request.getfixturevalue(server)
     token = sign_in(live_server, "referee", "HZ-R2", DEMO_REFEREE_PIN)
     ticket = "HZ004"
 
