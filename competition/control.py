@@ -15,9 +15,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from profiles import outcomes
 from profiles.db import utcnow
 
-from . import eventlog
+from . import eventlog, readmodel
 from .clock import load_clock
 from .errors import InvalidMark, InvalidState, NotFound
 from .eventlog import NewEvent
@@ -130,8 +131,29 @@ def finalize_contest(session: Session, contest: Contest, *, actor: str, command_
         shown = "; ".join(problems[:10]) + (f"; and {len(problems) - 10} more" if len(problems) > 10 else "")
         raise InvalidState(f"cannot finalize {contest.code}: {len(problems)} outstanding: {shown}")
     contest.status = "finalized"
-    return eventlog.append(session, contest.id, [NewEvent("contest_finalized", {})], actor=actor,
-                           command_key=command_key, head=head)
+    events = eventlog.append(session, contest.id, [NewEvent("contest_finalized", {})], actor=actor,
+                             command_key=command_key, head=head)
+    # Profiles learn the final order now, in the same transaction: a finalized contest is never
+    # missing from resumes, portraits and the star ranking, nor counted twice on a retry.
+    outcomes.record_contest(session, contest_results(session, contest))
+    return events
+
+
+def contest_results(session: Session, contest: Contest) -> outcomes.ContestResults:
+    """A contest's final order and per-dimension shares, as profiles take them."""
+    projection = readmodel.rebuild(session, contest.id)
+    ruleset = projection.ruleset
+    workers = dict(session.execute(select(Contestant.id, Contestant.worker_id)
+                                   .where(Contestant.contest_id == contest.id)).all())
+    entrants = []
+    for row in projection.board():
+        result = row.result
+        shares = {d.name: float(result.dimensions[d.code].marks / result.dimensions[d.code].max)
+                  for d in ruleset.dimensions if result.dimensions[d.code].max}
+        entrants.append(outcomes.EntrantResult(workers[row.contestant_id], row.rank, str(result.total), shares))
+    held = contest.started_at or utcnow()
+    return outcomes.ContestResults(contest.code, contest.name, held.date(), ruleset.trade, str(ruleset.total),
+                                   tuple(entrants))
 
 
 def pause_contest(session: Session, contest: Contest, *, actor: str, command_key: str, site_id: int | None = None,
