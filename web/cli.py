@@ -10,6 +10,8 @@ from competition import eventlog, readmodel
 from competition.demo import seed_demo
 from competition.demo import DEMO_ADMIN, DEMO_CONTESTANT_PIN, DEMO_REFEREE_PIN
 from competition.models import Contest, DisplayLink
+from profiles.demo import seed_population
+from profiles.models import ContestOutcome
 
 from .extensions import db
 
@@ -24,7 +26,9 @@ def _contest(session, code: str) -> Contest:
 def register(app: Flask) -> None:
     @app.cli.command("seed-demo")
     @click.option("--if-empty", is_flag=True, help="Do nothing when any contest exists already.")
-    def seed_demo_command(if_empty: bool) -> None:
+    @click.option("--population", default=3000, show_default=True,
+                  help="Workers with a contest history for profiles and the star ranking (0: none).")
+    def seed_demo_command(if_empty: bool, population: int) -> None:
         """Load the demo contests (three sites each, marks in progress)."""
         session = db().session
         if if_empty and session.scalar(select(Contest.id).limit(1)) is not None:
@@ -34,6 +38,11 @@ def register(app: Flask) -> None:
         session.commit()
         for contest in contests:
             click.echo(f"demo: contest {contest.code} with {contest.last_seq} events")
+        if population and session.scalar(select(ContestOutcome.id).limit(1)) is None:
+            made = seed_population(session, workers=population)
+            session.commit()
+            click.echo(f"demo: {made['workers']} workers with {made['contests']} past contests, "
+                       f"{made['certificates']} certificates, {made['answers']} quiz answers")
 
     @app.cli.command("verify-chain")
     @click.argument("code")

@@ -91,9 +91,9 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(ContestError, _contest_error)
     app.register_error_handler(RuleSetError, _ruleset_error)
 
-    from . import auth, contests, marking, rosters, setup
+    from . import auth, contests, marking, profiles, rosters, setup
 
-    for blueprint in (auth.blp, contests.blp, marking.blp, rosters.blp, setup.blp):
+    for blueprint in (auth.blp, contests.blp, marking.blp, profiles.blp, rosters.blp, setup.blp):
         api.register_blueprint(blueprint)
 
 
