@@ -80,12 +80,10 @@ def seed_population(session: Session, *, workers: int = 3000, contests_per_trade
                      "skill_level": level, "post_id": posts[(enterprise.id, ruleset.trade)].id,
                      "team_id": rng.choice(teams[enterprise.id]).id})
         people.append((ruleset, abilities, general, level))
-    first = (session.scalar(select(Worker.id).order_by(Worker.id.desc()).limit(1)) or 0) + 1
     session.execute(insert(Worker), rows)
-    ids = list(range(first, first + workers))
-    stored = session.scalars(select(Worker.id).where(Worker.staff_no.in_([r["staff_no"] for r in rows[:1]]))).all()
-    if stored and stored[0] != first:  # ids were not contiguous: read them back in order
-        ids = list(session.scalars(select(Worker.id).where(Worker.id >= stored[0]).order_by(Worker.id)))[:workers]
+    numbered = dict(session.execute(select(Worker.staff_no, Worker.id)
+                                    .where(Worker.staff_no.in_([r["staff_no"] for r in rows]))).all())
+    ids = [numbered[r["staff_no"]] for r in rows]
 
     certificates, achievements, answers = [], [], []
     for worker_id, (ruleset, abilities, general, level) in zip(ids, people):

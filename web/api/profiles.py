@@ -100,7 +100,7 @@ def may_read_worker(worker_id: int) -> None:
     abort(403, "只能查看本人档案 Only your own profile (or staff)")
 
 
-def _portrait_json(shown: queries.Portrait) -> dict:
+def portrait_json(shown: queries.Portrait) -> dict:
     def dimension(d):
         return {"dimension": d.dimension, "score": d.score, "low": d.low, "high": d.high, "z": round(d.z, 3),
                 "se": None if d.se == float("inf") else round(d.se, 3), "sufficient": d.sufficient}
@@ -108,10 +108,6 @@ def _portrait_json(shown: queries.Portrait) -> dict:
             "dimensions": [dimension(d) for d in shown.dimensions],
             "gaps": [{"dimension": g.dimension, "required": g.required, "score": g.score, "verdict": g.verdict}
                      for g in shown.gaps]}
-
-
-def portrait_json(session, worker_id: int) -> dict:
-    return _portrait_json(queries.portrait_of(session, worker_id))
 
 
 @blp.route("/rankings")
@@ -151,6 +147,6 @@ class PortraitView(MethodView):
         null where the evidence is insufficient; gaps against the worker's post standard."""
         may_read_worker(worker_id)
         try:
-            return portrait_json(db().session, worker_id)
+            return portrait_json(queries.portrait_of(db().session, worker_id))
         except queries.WorkerNotFound:
             abort(404, f"no worker {worker_id}")
