@@ -33,6 +33,7 @@ class Scope:
     contest_id: int | None = None
     site_id: int | None = None
     is_chief: bool = False
+    enterprise_id: int | None = None  # an enterprise's HR: only that enterprise
 
     def may_read_contest(self, contest_id: int) -> bool:
         return self.role == "admin" or self.contest_id == contest_id

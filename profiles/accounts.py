@@ -14,12 +14,13 @@ import os
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import String, bindparam, select
+from sqlalchemy import ForeignKey, String, bindparam, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .db import Base, utcnow
 
-ROLES = ("admin", "referee", "contestant", "display")
+# hr: an enterprise's HR staff (a staff account tied to one enterprise): its own workforce only.
+ROLES = ("admin", "referee", "contestant", "display", "hr")
 TOKEN_LIFETIME = timedelta(hours=24)  # a contest day; tablets sign in again the next morning
 
 # scrypt with n=2**14, r=8, p=1: ~50 ms and 16 MiB per hash, the cost OWASP suggests for scrypt.
@@ -29,7 +30,8 @@ _SCRYPT = {"n": int(os.environ.get("JX_SCRYPT_N", 2**14)), "r": 8, "p": 1}
 
 
 class StaffAccount(Base):
-    """A union staff member who runs contests (role ``admin``)."""
+    """A union staff member who runs contests (role ``admin``), or, when tied to an enterprise,
+    that enterprise's HR (role ``hr``: its own post standards, workforce analysis and applicants)."""
 
     __tablename__ = "staff_accounts"
 
@@ -38,10 +40,15 @@ class StaffAccount(Base):
     display_name: Mapped[str] = mapped_column(String(100))
     password_hash: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprises.id"))
+
+    @property
+    def role(self) -> str:
+        return "hr" if self.enterprise_id is not None else "admin"
 
     @property
     def principal(self) -> str:
-        return f"admin:{self.id}"
+        return f"{self.role}:{self.id}"
 
 
 class ApiToken(Base):
@@ -87,10 +94,12 @@ def parse_principal(principal: str) -> tuple[str, int] | None:
     return role, int(ident)
 
 
-def create_staff_account(session: Session, *, username: str, display_name: str, password: str) -> StaffAccount:
+def create_staff_account(session: Session, *, username: str, display_name: str, password: str,
+                         enterprise_id: int | None = None) -> StaffAccount:
     if len(password) < 8:
         raise ValueError("a staff password has at least 8 characters")
-    account = StaffAccount(username=username, display_name=display_name, password_hash=hash_secret(password))
+    account = StaffAccount(username=username, display_name=display_name, password_hash=hash_secret(password),
+                           enterprise_id=enterprise_id)
     session.add(account)
     session.flush()
     return account

@@ -198,3 +198,58 @@ class StarRating(Base):
     sigma: Mapped[float] = mapped_column(Float)
     contests: Mapped[int] = mapped_column(Integer, default=0)
     last_contest_on: Mapped[date | None] = mapped_column(Date)
+
+
+# --- craftsman selection (工匠遴选) ----------------------------------------------------------------
+
+class SelectionRound(Base):
+    """A selection round: applications scored by a points model frozen at opening, reviewed by
+    every department the model names, closed with a ranked result."""
+
+    __tablename__ = "selection_rounds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    year: Mapped[int] = mapped_column(Integer)  # evidence counts back from this year
+    model_code: Mapped[str] = mapped_column(String(60))
+    model_text: Mapped[str] = mapped_column(Text)  # the points model as published, frozen
+    model_digest: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open | closed
+    opened_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class SelectionApplication(Base):
+    """One worker's application to a round. ``submission`` counts resubmissions after a return;
+    reviews apply to the current submission."""
+
+    __tablename__ = "selection_applications"
+    __table_args__ = (UniqueConstraint("round_id", "worker_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("selection_rounds.id"), index=True)
+    worker_id: Mapped[int] = mapped_column(ForeignKey("workers.id"), index=True)
+    statement: Mapped[str] = mapped_column(Text, default="")  # 申报材料: the applicant's own account
+    status: Mapped[str] = mapped_column(String(20))  # submitted | returned | approved
+    submission: Mapped[int] = mapped_column(Integer, default=1)
+    total: Mapped[str] = mapped_column(String(20))  # exact decimal points total at (re)submission
+    breakdown: Mapped[dict] = mapped_column(JSON)  # per criterion: points, score, counted items
+    result: Mapped[str | None] = mapped_column(String(20))  # selected | not_selected, when closed
+    result_rank: Mapped[int | None] = mapped_column(Integer)
+    result_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class SelectionDecision(Base):
+    """Append-only log of every step of an application: submit, approve, return, result."""
+
+    __tablename__ = "selection_decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("selection_applications.id"), index=True)
+    submission: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))  # submit | approve | return | result
+    department: Mapped[str | None] = mapped_column(String(50))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    actor: Mapped[str] = mapped_column(String(60))
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -24,7 +24,7 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 
 ROLE_LABELS = {"admin": "工作人员 Staff", "referee": "裁判 Referee", "contestant": "选手 Contestant",
-               "display": "大屏 Display"}
+               "display": "大屏 Display", "hr": "企业人力资源 Enterprise HR"}
 
 
 @dataclass(frozen=True)
@@ -62,11 +62,12 @@ def load_principal(principal: str, *, via_token: bool = False) -> Principal | No
     if parsed is None:
         return None
     session = db().session
-    if parsed[0] == "admin":
+    if parsed[0] in ("admin", "hr"):
         account = session.get(StaffAccount, parsed[1])
-        if account is None:
-            return None
-        return Principal(Scope(principal, "admin", account.id, account.display_name), via_token)
+        if account is None or account.role != parsed[0]:
+            return None  # an account moved to or from an enterprise signs in again
+        return Principal(Scope(principal, account.role, account.id, account.display_name,
+                               enterprise_id=account.enterprise_id), via_token)
     scope = scope_of(session, principal, keep=_keep_for_request)
     return Principal(scope, via_token) if scope is not None else None
 

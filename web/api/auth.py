@@ -43,9 +43,11 @@ class Tokens(MethodView):
             abort(401, "登录名或密码/PIN 不正确 Wrong login or secret")
         token, row = issue_token(session, principal)
         session.commit()
-        return {"token": token, "principal": principal, "role": role, "expires_at": row.expires_at}
+        # Staff sign in as "admin"; an account tied to an enterprise is that enterprise's HR.
+        return {"token": token, "principal": principal, "role": principal.partition(":")[0],
+                "expires_at": row.expires_at}
 
-    @require_roles("admin", "referee", "contestant")
+    @require_roles("admin", "referee", "contestant", "hr")
     @blp.response(204)
     @blp.alt_response(401, description="No bearer token, or it is not live")
     @blp.doc(security=[{"bearer": []}])
@@ -60,7 +62,7 @@ class Tokens(MethodView):
 
 @blp.route("/auth/me")
 class Me(MethodView):
-    @require_roles("admin", "referee", "contestant", "display")
+    @require_roles("admin", "referee", "contestant", "display", "hr")
     @blp.response(200, MeOut)
     @blp.alt_response(401, description="Not signed in")
     @blp.doc(security=[{"bearer": []}])
@@ -68,7 +70,8 @@ class Me(MethodView):
         """Who this request is signed in as."""
         scope = current_principal().scope
         return {"principal": scope.principal, "role": scope.role, "name": scope.name,
-                "contest_id": scope.contest_id, "site_id": scope.site_id, "is_chief": scope.is_chief}
+                "contest_id": scope.contest_id, "site_id": scope.site_id, "is_chief": scope.is_chief,
+                "enterprise_id": scope.enterprise_id}
 
 
 @blp.route("/time")

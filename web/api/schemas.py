@@ -47,6 +47,7 @@ class MeOut(Schema):
     contest_id = fields.Integer(allow_none=True)
     site_id = fields.Integer(allow_none=True)
     is_chief = fields.Boolean()
+    enterprise_id = fields.Integer(allow_none=True, metadata={"description": "Enterprise HR: their enterprise"})
 
 
 class TimeOut(Schema):

@@ -15,7 +15,8 @@ from ..extensions import db
 from ..i18n import trt
 from . import bp
 
-HOME = {"admin": "views.console", "referee": "views.referee_tablet", "contestant": "views.contestant_tablet"}
+HOME = {"admin": "views.console", "referee": "views.referee_tablet", "contestant": "views.contestant_tablet",
+        "hr": "views.my_enterprise"}
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -41,8 +42,9 @@ def login():
         if principal is None:
             error = trt("登录名或密码/PIN 不正确 ·", "Wrong login or password/PIN")
         else:
-            login_user(load_principal(principal))
-            return redirect(url_for(HOME[role]))
+            signed_in = load_principal(principal)
+            login_user(signed_in)
+            return redirect(url_for(HOME[signed_in.role]))
     return render_template("login.html", contests=contests, role=role, error=error,
                            contest=request.values.get("contest", contests[0].code if contests else "")), (
         401 if error else 200)
