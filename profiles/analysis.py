@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from . import portrait
+from .errors import ProfileError
 from .models import (SKILL_LEVELS, Achievement, Enterprise, Post, PostStandard, StarRating, Team, Worker,
                      Workshop)
 from .queries import trade_portraits
@@ -26,11 +27,8 @@ GAP_SHARE = 0.2
 STRENGTH_SHARE = 0.3
 
 
-class AnalysisError(ValueError):
-    def __init__(self, message: str, field: str, status: int = 422):
-        super().__init__(message)
-        self.field = field
-        self.status = status
+class AnalysisError(ProfileError):
+    pass
 
 
 # --- post standards -----------------------------------------------------------------------------

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 
 from scoring_rules.loader import bundled_ruleset_path, load_ruleset_file
 
-from . import outcomes
+from . import outcomes, selection
+from .accounts import StaffAccount, create_staff_account
 from .models import (Achievement, Certificate, Enterprise, Pairing, Post, PostStandard, QuizResponse, Team, Worker,
                      Workshop)
 
@@ -26,6 +27,9 @@ CITIES = ("温州", "台州", "湖州", "常州", "中山", "沈阳")
 FIRMS = ("激光科技", "电气设备", "机电集团", "智能装备", "汽车零部件", "保险公估", "电力安装", "精密制造")
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 GIVEN = "建国海峰志强晓东丽娟国庆伟敏俊杰秀英立新文斌红梅振华永刚春燕明亮卫东晓红桂兰德明玉兰少华金龙雪梅宏伟"
+# The HR of the demo's first enterprise (温州激光科技有限公司): its analysis and report.
+DEMO_HR = ("hr-wenzhou", "jiangxing-hr")
+DEMO_SELECTION = "XB-2026"
 HONOURS = (("全国技术能手", "national"), ("省五一劳动奖章", "provincial"), ("市劳动模范", "city"),
            ("企业首席技师", "enterprise"), ("省技术能手", "provincial"))
 INNOVATIONS = (("patent", "一种{}快速检测装置"), ("method", "{}标准化作业工法"), ("qc", "提高{}一次合格率 QC 成果"))
@@ -145,4 +149,29 @@ def seed_population(session: Session, *, workers: int = 3000, contests_per_trade
             held += 1
         day += timedelta(days=23)
     session.flush()
-    return {"workers": workers, "contests": held, "certificates": len(certificates), "answers": len(answers)}
+    if session.scalar(select(StaffAccount.id).where(StaffAccount.username == DEMO_HR[0])) is None:
+        create_staff_account(session, username=DEMO_HR[0], display_name=f"{enterprises[0].name} 人力资源部",
+                             password=DEMO_HR[1], enterprise_id=enterprises[0].id)
+    applied = _seed_selection(session, [w for w, p in sorted(zip(ids, people), key=lambda x: -x[1][2])[:24]], rng)
+    return {"workers": workers, "contests": held, "certificates": len(certificates), "answers": len(answers),
+            "applications": applied}
+
+
+def _seed_selection(session: Session, applicants: list[int], rng: random.Random) -> int:
+    """A selection round under review: most applications approved by every department, one
+    returned with its reason, a few still waiting."""
+    round_ = selection.open_round(session, code=DEMO_SELECTION, name="2026年度工匠遴选", year=2026)
+    model = selection.model_of(round_)
+    for n, worker_id in enumerate(applicants):
+        application = selection.submit(session, round_.id, worker_id, statement="本人申报，材料见附件。",
+                                       actor="admin:demo")
+        if n == 5:
+            selection.review(session, application.id, department=model.departments[0], approve=True, reason="",
+                             actor="admin:demo")
+            selection.review(session, application.id, department=model.departments[1], approve=False,
+                             reason="技师证书编号与鉴定中心记录不符，请核对后重新申报", actor="admin:demo")
+            continue
+        for department in model.departments[: 3 if n < 18 else rng.randint(0, 2)]:
+            selection.review(session, application.id, department=department, approve=True, reason="",
+                             actor="admin:demo")
+    return len(applicants)

@@ -20,6 +20,7 @@ from scoring_rules.selection import (SelectionModel, Stability, bundled_selectio
                                      score_applicant, weight_stability)
 
 from .db import utcnow
+from .errors import ProfileError
 from .models import (SKILL_LEVELS, Achievement, ContestOutcome, SelectionApplication, SelectionDecision,
                      SelectionRound, Worker)
 
@@ -28,13 +29,11 @@ KIND_NAMES = {"honour": "荣誉", "patent": "专利", "method": "工法", "qc": 
               "service": "服务"}
 
 
-class SelectionError(ValueError):
-    """A step the round's rules do not allow; ``field`` names the input at fault."""
+class SelectionError(ProfileError):
+    """A step the round's rules do not allow."""
 
     def __init__(self, message: str, field: str = "round", status: int = 409):
-        super().__init__(message)
-        self.field = field
-        self.status = status
+        super().__init__(message, field, status)
 
 
 def model_of(round_: SelectionRound) -> SelectionModel:

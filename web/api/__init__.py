@@ -13,6 +13,7 @@ from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException
 
 from competition.errors import ContestError
+from profiles.errors import ProfileError
 from scoring_rules import RuleSetError
 
 # How each domain refusal reads over HTTP.
@@ -90,10 +91,12 @@ def init_app(app: Flask) -> None:
     api.init_app(app)
     app.register_error_handler(ContestError, _contest_error)
     app.register_error_handler(RuleSetError, _ruleset_error)
+    app.register_error_handler(ProfileError, _profile_error)
 
-    from . import auth, contests, marking, profiles, rosters, setup
+    from . import auth, contests, marking, profiles, rosters, selection, setup, talent
 
-    for blueprint in (auth.blp, contests.blp, marking.blp, profiles.blp, rosters.blp, setup.blp):
+    for blueprint in (auth.blp, contests.blp, marking.blp, profiles.blp, rosters.blp, selection.blp, setup.blp,
+                      talent.blp):
         api.register_blueprint(blueprint)
 
 
@@ -112,6 +115,16 @@ def _contest_error(error: ContestError):
     if getattr(error, "errors", None):
         body["rows"] = [row.as_json() for row in error.errors]
     return body, status
+
+
+def _profile_error(error: ProfileError):
+    names = {404: "not found", 409: "conflict", 422: "unprocessable entity", 403: "forbidden"}
+    code = names.get(error.status, "bad request").replace(" ", "_")
+    body = {"code": error.status, "status": names.get(error.status, "bad request"), "error": code,
+            "field": error.field, "message": f"{error.field}: {error}", "errors": {"json": {error.field: [str(error)]}}}
+    if getattr(error, "rows", None):
+        body["rows"] = [row.as_json() for row in error.rows]
+    return body, error.status
 
 
 def _ruleset_error(error: RuleSetError):

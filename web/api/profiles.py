@@ -8,10 +8,9 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
-from competition.models import Contestant
 from profiles import queries
 
-from ..auth import current_principal
+from ..access import may_read_worker
 from ..extensions import db
 from .schemas import Strict
 
@@ -84,20 +83,6 @@ class ResumeOut(Schema):
     services = fields.List(fields.Dict())
     pairings = fields.List(fields.Dict())
     star = fields.Dict(allow_none=True)
-
-
-def may_read_worker(worker_id: int) -> None:
-    """Staff read every profile; a contestant signed in on a tablet reads their own."""
-    principal = current_principal()
-    if principal is None:
-        abort(401, "需要登录或令牌 Sign-in or a bearer token is required")
-    if principal.role == "admin":
-        return
-    if principal.role == "contestant":
-        own = db().session.scalar(select(Contestant.worker_id).where(Contestant.id == principal.ident))
-        if own == worker_id:
-            return
-    abort(403, "只能查看本人档案 Only your own profile (or staff)")
 
 
 def portrait_json(shown: queries.Portrait) -> dict:
