@@ -12,7 +12,7 @@ from profiles import queries
 
 from ..access import may_read_worker
 from ..extensions import db
-from .schemas import Strict
+from .schemas import ROW_ID, Strict
 
 blp = Blueprint("profiles", __name__, url_prefix="/api/v1", description="Worker profiles and the star ranking")
 
@@ -20,7 +20,7 @@ blp = Blueprint("profiles", __name__, url_prefix="/api/v1", description="Worker 
 class RankingQuery(Strict):
     trade = fields.String(required=True, validate=validate.Length(min=1, max=100), metadata={"description": "工种 trade"})
     region = fields.String(validate=validate.Length(min=1, max=100), metadata={"description": "Only this city"})
-    enterprise = fields.Integer(validate=validate.Range(min=1), metadata={"description": "Only this enterprise"})
+    enterprise = fields.Integer(validate=ROW_ID, metadata={"description": "Only this enterprise"})
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
 
 
@@ -106,7 +106,7 @@ class Ranking(MethodView):
                                     enterprise_id=query.get("enterprise"), limit=query["limit"])
 
 
-@blp.route("/workers/<int:worker_id>/resume")
+@blp.route("/workers/<int(max=2147483647):worker_id>/resume")
 class Resume(MethodView):
     @blp.response(200, ResumeOut)
     @blp.alt_response(401, description="Not signed in")
@@ -121,7 +121,7 @@ class Resume(MethodView):
             abort(404, f"no worker {worker_id}")
 
 
-@blp.route("/workers/<int:worker_id>/portrait")
+@blp.route("/workers/<int(max=2147483647):worker_id>/portrait")
 class PortraitView(MethodView):
     @blp.response(200, PortraitOut)
     @blp.alt_response(401, description="Not signed in")

@@ -14,6 +14,11 @@ TICKET = fields.String(required=True, validate=validate.Length(min=1, max=50),
 CODE = fields.String(required=True, validate=validate.Length(min=1, max=50))
 
 
+# A row id as a client may send it: databases keep 32-bit (SQLite 64-bit) keys, and a larger
+# number is a 422 here rather than an overflow inside the driver.
+ROW_ID = validate.Range(min=1, max=2**31 - 1)
+
+
 class Strict(Schema):
     """Unknown fields are an error, so a misspelt field is never silently ignored."""
 
@@ -79,7 +84,7 @@ class ContestOut(Schema):
 
 
 class BoardQuery(Strict):
-    site = fields.Integer(validate=validate.Range(min=1), metadata={"description": "Only this site's board"})
+    site = fields.Integer(validate=ROW_ID, metadata={"description": "Only this site's board"})
     limit = fields.Integer(validate=validate.Range(min=1, max=10000))
 
 

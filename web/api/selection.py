@@ -14,7 +14,7 @@ from profiles.models import SelectionApplication, SelectionRound, Worker
 from ..access import may_apply_for
 from ..auth import current_principal, require_roles
 from ..extensions import db
-from .schemas import Strict
+from .schemas import ROW_ID, Strict
 
 blp = Blueprint("selection", __name__, url_prefix="/api/v1", description="Craftsman selection rounds (工匠遴选)")
 SIGNED_IN = {"security": [{"bearer": []}]}
@@ -30,7 +30,7 @@ class RoundIn(Strict):
 
 
 class ApplicationIn(Strict):
-    worker_id = fields.Integer(required=True, validate=validate.Range(min=1))
+    worker_id = fields.Integer(required=True, validate=ROW_ID)
     statement = fields.String(load_default="", validate=validate.Length(max=5000),
                               metadata={"description": "申报材料: the applicant's own account"})
 
@@ -204,7 +204,7 @@ class Applications(MethodView):
         return application_json(session, application)
 
 
-@blp.route("/selection/applications/<int:application_id>")
+@blp.route("/selection/applications/<int(max=2147483647):application_id>")
 class ApplicationView(MethodView):
     @require_roles("admin", "hr", "contestant")
     @blp.response(200, ApplicationOut)
@@ -221,7 +221,7 @@ class ApplicationView(MethodView):
         return application_json(session, application)
 
 
-@blp.route("/selection/applications/<int:application_id>/reviews")
+@blp.route("/selection/applications/<int(max=2147483647):application_id>/reviews")
 class Reviews(MethodView):
     @require_roles("admin")
     @blp.arguments(ReviewIn)

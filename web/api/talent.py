@@ -85,7 +85,7 @@ def group_json(group: analysis.Group) -> dict:
             "dimensions": [{**vars(d), "verdict": d.verdict} for d in group.dimensions]}
 
 
-@blp.route("/enterprises/<int:enterprise_id>/workforce")
+@blp.route("/enterprises/<int(max=2147483647):enterprise_id>/workforce")
 class Workforce(MethodView):
     @require_roles("admin", "hr")
     @blp.arguments(WorkforceQuery, location="query")
@@ -99,7 +99,7 @@ class Workforce(MethodView):
         return [group_json(g) for g in analysis.workforce(db().session, enterprise_id, by=query["by"])]
 
 
-@blp.route("/enterprises/<int:enterprise_id>/report")
+@blp.route("/enterprises/<int(max=2147483647):enterprise_id>/report")
 class Report(MethodView):
     @require_roles("admin", "hr")
     @blp.response(200, ReportOut)
@@ -112,7 +112,7 @@ class Report(MethodView):
         return analysis.enterprise_report(db().session, enterprise_id)
 
 
-@blp.route("/posts/<int:post_id>/standard")
+@blp.route("/posts/<int(max=2147483647):post_id>/standard")
 class Standard(MethodView):
     @require_roles("admin", "hr")
     @blp.arguments(StandardIn)
