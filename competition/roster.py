@@ -4,7 +4,9 @@ The workbook has a sheet 选手 (contestants) and optionally a sheet 裁判 (ref
 header row in Chinese (see ``CONTESTANT_COLUMNS`` / ``REFEREE_COLUMNS``; column order is free).
 Every row is validated first: a bad row is reported by sheet, row number (as Excel shows it) and
 column header, and nothing from the file is imported until every row is clean. Enterprises are
-matched by name and created when new; a worker is created per contestant.
+matched by name and created when new. A contestant row with a staff number (工号) is the worker
+of that enterprise with that number, so their contests add up on one profile; without one, a new
+worker is created.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from .models import Contest, Contestant, Referee, Site
 CONTESTANTS_SHEET, REFEREES_SHEET = "选手", "裁判"
 # Chinese header → field; the first column of each pair is required.
 CONTESTANT_COLUMNS = {"准考证号": "ticket_no", "姓名": "name", "单位": "enterprise", "赛点": "site",
-                      "工位": "station", "工种": "trade", "PIN": "pin"}
+                      "工位": "station", "工种": "trade", "工号": "staff_no", "PIN": "pin"}
 REFEREE_COLUMNS = {"裁判编号": "code", "姓名": "name", "单位": "enterprise", "赛点": "site",
                    "裁判长": "is_chief", "PIN": "pin"}
 PIN = fields.String(load_default=None, validate=validate.Regexp(r"^\d{4,12}$", error="PIN 为 4–12 位数字 · 4–12 digits"))
@@ -39,6 +41,7 @@ class ContestantRow(Schema):
     site = fields.String(required=True, validate=validate.Length(min=1, max=50))
     station = fields.String(load_default="", validate=validate.Length(max=20))
     trade = fields.String(load_default="", validate=validate.Length(max=100))
+    staff_no = fields.String(load_default="", validate=validate.Length(max=40))
     pin = PIN
 
 
@@ -125,6 +128,16 @@ def _read_sheet(workbook, sheet: str, columns: dict[str, str], schema: Schema, e
     return loaded
 
 
+def _known_workers(session: Session, people: list[tuple[int, dict]]) -> dict[tuple[str, str], Worker]:
+    """Existing workers the rows name by (enterprise name, staff number)."""
+    wanted = {(row.get("enterprise"), row["staff_no"]) for _, row in people if row.get("staff_no")}
+    if not wanted:
+        return {}
+    rows = session.execute(select(Enterprise.name, Worker).join(Worker, Worker.enterprise_id == Enterprise.id)
+                           .where(Worker.staff_no.in_({no for _, no in wanted}))).all()
+    return {(name, worker.staff_no): worker for name, worker in rows if (name, worker.staff_no) in wanted}
+
+
 def import_roster(session: Session, contest: Contest, file: BinaryIO | bytes) -> RosterSummary:
     """Validate the whole workbook, then register everyone in it; raise ``RosterError`` if any row is bad."""
     from openpyxl import load_workbook
@@ -152,6 +165,17 @@ def import_roster(session: Session, contest: Contest, file: BinaryIO | bytes) ->
                 errors.append(RowError(CONTESTANTS_SHEET, number, "准考证号",
                                        f"准考证号重复 · ticket {row['ticket_no']} used twice"))
             taken.add(row["ticket_no"])
+    known = _known_workers(session, people)
+    for number, row in people:
+        if row.get("staff_no"):
+            if not row.get("enterprise"):
+                errors.append(RowError(CONTESTANTS_SHEET, number, "单位",
+                                       "填写工号时必须填写单位 · a staff number needs its enterprise"))
+            worker = known.get((row.get("enterprise"), row["staff_no"]))
+            if worker is not None and row.get("name") and worker.name != row["name"]:
+                errors.append(RowError(CONTESTANTS_SHEET, number, "工号",
+                                       f"工号 {row['staff_no']} 属于 {worker.name}，与姓名不符 · "
+                                       f"staff number {row['staff_no']} is {worker.name}, not {row['name']}"))
     for number, row in judges:
         if not row.get("is_chief") and row.get("site", "") not in sites:
             errors.append(RowError(REFEREES_SHEET, number, "赛点",
@@ -179,9 +203,12 @@ def import_roster(session: Session, contest: Contest, file: BinaryIO | bytes) ->
 
     for _, row in people:
         enterprise = enterprise_of(row["enterprise"])
-        worker = Worker(name=row["name"], enterprise_id=enterprise.id if enterprise else None, trade=row["trade"])
-        session.add(worker)
-        session.flush()
+        worker = known.get((row["enterprise"], row["staff_no"])) if row["staff_no"] else None
+        if worker is None:
+            worker = Worker(name=row["name"], enterprise_id=enterprise.id if enterprise else None, trade=row["trade"],
+                            staff_no=row["staff_no"] or None)
+            session.add(worker)
+            session.flush()
         contestant = setup.register_contestant(session, contest, worker=worker, site=sites[row["site"]],
                                                ticket_no=row["ticket_no"], station=row["station"])
         if row["pin"]:

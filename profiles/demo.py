@@ -32,6 +32,7 @@ DEMO_HR = ("hr-wenzhou", "jiangxing-hr")
 DEMO_SELECTION = "XB-2026"
 HONOURS = (("全国技术能手", "national"), ("省五一劳动奖章", "provincial"), ("市劳动模范", "city"),
            ("企业首席技师", "enterprise"), ("省技术能手", "provincial"))
+CONTRIBUTIONS = ("{}技术攻关，年节约成本 120 万元", "{}岗位练兵带头人", "解决{}关键难题，获年度岗位贡献奖")
 INNOVATIONS = (("patent", "一种{}快速检测装置"), ("method", "{}标准化作业工法"), ("qc", "提高{}一次合格率 QC 成果"))
 
 
@@ -103,6 +104,11 @@ def seed_population(session: Session, *, workers: int = 3000, contests_per_trade
             kind, pattern = rng.choice(INNOVATIONS)
             achievements.append({"worker_id": worker_id, "kind": kind, "title": pattern.format(ruleset.dimensions[0].name),
                                  "level": "enterprise", "year": rng.randint(2019, 2025), "detail": ""})
+        if general > 0.5 and rng.random() < 0.3:
+            grade = rng.choice(("city", "enterprise", "enterprise", "provincial"))
+            achievements.append({"worker_id": worker_id, "kind": "contribution", "level": grade,
+                                 "title": rng.choice(CONTRIBUTIONS).format(ruleset.dimensions[1].name),
+                                 "year": rng.randint(2021, 2025), "detail": ""})
         if rng.random() < 0.5:
             for d in ruleset.dimensions:
                 for k in range(8):
@@ -143,7 +149,7 @@ def seed_population(session: Session, *, workers: int = 3000, contests_per_trade
                 ranks[w] = ranks[previous] if previous and totals[previous] == totals[w] else position
                 previous = w
             outcomes.record_contest(session, outcomes.ContestResults(
-                f"H{day:%Y%m}-{ruleset.code[:6].upper()}-{round_}", f"{day.year}年{ruleset.trade}岗位技能竞赛（第{round_ + 1}轮）",
+                f"H{day:%Y%m}-{ruleset.code.upper()}-{round_}", f"{day.year}年{ruleset.trade}岗位技能竞赛（第{round_ + 1}轮）",
                 day, ruleset.trade, str(ruleset.total),
                 tuple(outcomes.EntrantResult(w, ranks[w], totals[w], shares[w]) for w in order)))
             held += 1

@@ -73,6 +73,32 @@ def test_bad_rows_are_reported_by_row_and_column_and_nothing_is_imported(session
     assert count(session, Referee, world.contest) == referees_before
 
 
+def test_a_staff_number_links_the_contestant_to_the_worker_s_profile(session, world):
+    from profiles.models import Enterprise, Worker
+    firm = Enterprise(name="工号测试公司")
+    session.add(firm)
+    session.flush()
+    veteran = Worker(name="老将", enterprise_id=firm.id, trade="电工", staff_no="G7")
+    session.add(veteran)
+    session.flush()
+    header = ("准考证号", "姓名", "单位", "赛点", "工号")
+    bad = workbook([["B001", "别人", "工号测试公司", "S0", "G7"],   # row 2: G7 is 老将, not 别人
+                    ["B002", "新人", None, "S0", "G8"]],            # row 3: a staff number without enterprise
+                   contestant_header=header)
+    with pytest.raises(roster.RosterError) as refused:
+        roster.import_roster(session, world.contest, bad)
+    assert {(e.row, e.column) for e in refused.value.errors} == {(2, "工号"), (3, "单位")}
+    workers_before = session.scalar(select(func.count()).select_from(Worker))
+    roster.import_roster(session, world.contest, workbook([["B001", "老将", "工号测试公司", "S0", "G7"],
+                                                           ["B002", "新人", "工号测试公司", "S0", "G9"]],
+                                                          contestant_header=header))
+    linked = session.scalar(select(Contestant).where(Contestant.ticket_no == "B001"))
+    assert linked.worker_id == veteran.id  # the same profile, not a duplicate
+    fresh = session.scalar(select(Contestant).where(Contestant.ticket_no == "B002"))
+    assert session.get(Worker, fresh.worker_id).staff_no == "G9"
+    assert session.scalar(select(func.count()).select_from(Worker)) == workers_before + 1
+
+
 def test_unknown_and_missing_columns_are_named(session, world):
     data = workbook([["A001", "王", "S0"]], contestant_header=("准考证号", "名字", "赛点"))
     with pytest.raises(roster.RosterError) as refused:

@@ -84,3 +84,14 @@ def test_hr_of_another_enterprise_cannot_touch_a_post(population):
     with pytest.raises(analysis.AnalysisError) as caught:
         analysis.set_post_standard(session, post.id, {}, enterprise_id=firm.id + 1)
     assert caught.value.status == 404
+
+
+def test_the_demo_population_gives_every_trade_its_contest_history(population):
+    """Each trade's past contests are recorded under keys of their own (two rule-set codes share
+    a prefix, which once made one trade's history overwrite-skip the other's)."""
+    from sqlalchemy import func
+    from profiles.models import ContestOutcome
+    session, _ = population
+    contests = dict(session.execute(select(ContestOutcome.trade, func.count(ContestOutcome.contest_key.distinct()))
+                                    .group_by(ContestOutcome.trade)).all())
+    assert len(contests) == 3 and set(contests.values()) == {8}

@@ -1,39 +1,12 @@
 // The staff console: contest commands, set-up forms and roster upload, all through the REST API.
 import { csrfToken } from "./live.js";
 import { english, tr } from "./i18n.js";
+import { formBody, send, showError } from "./api.js";
 
 // Messages that carry data are given in one language, not twice.
 const say = (zh, en) => (english() ? en : zh);
 
 const message = (text) => { document.getElementById("console-message").textContent = text; };
-
-async function send(method, url, body) {
-  const response = await fetch(url, {
-    method, credentials: "same-origin",
-    headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() }, body: JSON.stringify(body) });
-  let answer = {};
-  try { answer = await response.json(); } catch { /* an empty or non-JSON answer keeps {} */ }
-  return { ok: response.ok, answer };
-}
-
-// A form's fields as the API's JSON: empty optional fields left out, numbers as numbers.
-function formBody(form) {
-  const body = {};
-  for (const element of form.elements) {
-    if (!element.name || element.type === "file" || element.disabled) continue;
-    if (element.value === "" && !element.required) continue;
-    body[element.name] = element.type === "number" ? Number(element.value) : element.value;
-  }
-  return body;
-}
-
-// Show the API's refusal by the form: the message, and the field at fault marked.
-function showError(form, answer) {
-  form.querySelectorAll("[aria-invalid]").forEach((e) => e.removeAttribute("aria-invalid"));
-  const field = answer.field && form.elements.namedItem(answer.field);
-  if (field && field.setAttribute) field.setAttribute("aria-invalid", "true");
-  form.querySelector(".form-error").textContent = answer.message || tr("请求失败", "Request failed");
-}
 
 function wireApiForms() {
   document.querySelectorAll("form.api").forEach((form) => form.addEventListener("submit", async (event) => {
