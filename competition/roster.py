@@ -12,14 +12,14 @@ worker is created.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from io import BytesIO
 from typing import BinaryIO
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from profiles.models import Enterprise, Worker
+from profiles.workbook import RowError, open_workbook, read_sheet
 
 from . import access, setup
 from .errors import ContestError
@@ -55,20 +55,6 @@ class RefereeRow(Schema):
     pin = PIN
 
 
-@dataclass(frozen=True)
-class RowError:
-    sheet: str
-    row: int
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.sheet} 第{self.row}行 「{self.column}」: {self.message}"
-
-    def as_json(self) -> dict:
-        return {"sheet": self.sheet, "row": self.row, "column": self.column, "message": self.message}
-
-
 class RosterError(ContestError):
     """The file has bad rows; ``errors`` lists each by sheet, row and column. Nothing was imported."""
 
@@ -88,46 +74,6 @@ class RosterSummary:
     enterprises_created: int
 
 
-def _cell(value) -> object:
-    if value is None:
-        return None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)  # Excel stores 0001 typed as a number as 1.0: keep what people see
-    return str(value).strip() if not isinstance(value, bool) else value
-
-
-def _read_sheet(workbook, sheet: str, columns: dict[str, str], schema: Schema, errors: list[RowError],
-                *, required: bool) -> list[tuple[int, dict]]:
-    if sheet not in workbook.sheetnames:
-        if required:
-            errors.append(RowError(sheet, 1, sheet, f"缺少工作表「{sheet}」 · the workbook has no sheet {sheet!r}"))
-        return []
-    rows = workbook[sheet].iter_rows(values_only=True)
-    header = [(_cell(h) or "") for h in next(rows, ())]
-    unknown = [h for h in header if h and h not in columns]
-    for h in unknown:
-        errors.append(RowError(sheet, 1, h, f"未知列 · unknown column; expected {'、'.join(columns)}"))
-    missing = [h for h, name in columns.items() if schema.fields[name].required and h not in header]
-    for h in missing:
-        errors.append(RowError(sheet, 1, h, "缺少必填列 · required column missing"))
-    if unknown or missing:
-        return []
-    header_of = {columns[h]: h for h in header if h}
-    loaded = []
-    for number, values in enumerate(rows, start=2):
-        raw = {columns[h]: _cell(v) for h, v in zip(header, values) if h and _cell(v) not in (None, "")}
-        if not raw:
-            continue  # a blank line
-        try:
-            loaded.append((number, schema.load(raw)))
-        except ValidationError as exc:
-            for name, reasons in sorted(exc.messages.items()):
-                errors.append(RowError(sheet, number, header_of.get(name, name), " ".join(map(str, reasons))))
-            # Keep the cells that were fine, so the cross checks below report this row's other problems too.
-            loaded.append((number, exc.valid_data or {}))
-    return loaded
-
-
 def _known_workers(session: Session, people: list[tuple[int, dict]]) -> dict[tuple[str, str], Worker]:
     """Existing workers the rows name by (enterprise name, staff number)."""
     wanted = {(row.get("enterprise"), row["staff_no"]) for _, row in people if row.get("staff_no")}
@@ -140,17 +86,14 @@ def _known_workers(session: Session, people: list[tuple[int, dict]]) -> dict[tup
 
 def import_roster(session: Session, contest: Contest, file: BinaryIO | bytes) -> RosterSummary:
     """Validate the whole workbook, then register everyone in it; raise ``RosterError`` if any row is bad."""
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(BytesIO(file) if isinstance(file, bytes) else file, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
-        raise RosterError([RowError("-", 0, "-", f"不是有效的 .xlsx 文件 · not a readable .xlsx file ({exc})")]) from None
+    workbook = open_workbook(file)
+    if workbook is None:
+        raise RosterError([RowError("-", 0, "-", "不是有效的 .xlsx 文件 · not a readable .xlsx file")])
     if contest.status in ("ended", "finalized"):
         raise ContestError(f"contest {contest.code} is {contest.status}: the roster is closed", field="file")
     errors: list[RowError] = []
-    people = _read_sheet(workbook, CONTESTANTS_SHEET, CONTESTANT_COLUMNS, ContestantRow(), errors, required=True)
-    judges = _read_sheet(workbook, REFEREES_SHEET, REFEREE_COLUMNS, RefereeRow(), errors, required=False)
+    people = read_sheet(workbook, CONTESTANTS_SHEET, CONTESTANT_COLUMNS, ContestantRow(), errors, required=True)
+    judges = read_sheet(workbook, REFEREES_SHEET, REFEREE_COLUMNS, RefereeRow(), errors, required=False)
     workbook.close()
 
     sites = {s.code: s for s in session.scalars(select(Site).where(Site.contest_id == contest.id))}

@@ -127,3 +127,28 @@ def test_the_demo_round_shows_stability_and_a_returned_application(demo_app, cli
         returned = session.scalar(select(SelectionApplication).where(SelectionApplication.status == "returned"))
     detail = client.get(f"/api/v1/selection/applications/{returned.id}", headers=staff(client)).get_json()
     assert detail["history"][-1]["kind"] == "return" and "证书" in detail["history"][-1]["reason"]
+
+
+def test_hr_imports_workers_and_a_bad_file_names_its_cells(demo_app, client):
+    from io import BytesIO
+
+    from tests.profiles.test_imports import book
+
+    own, *_ = ids(demo_app)
+    headers = hr(client)
+    good = book([["N001", "新员工", None, "电工", "中级工", "一车间", "甲班组", "电工岗"]],
+                [["N001", None, "ZN-1", "鉴定中心", "电工", "中级工", "2025-06-01"]])
+    answer = client.post("/api/v1/workers/import", headers=headers,
+                         data={"file": (BytesIO(good), "职工.xlsx")}, content_type="multipart/form-data")
+    assert answer.status_code == 201 and answer.get_json() == {"workers_created": 1, "workers_updated": 0,
+                                                               "certificates": 1}
+    bad = book([["N002", "外人", "别的公司", "电工"]], worker_header=("工号", "姓名", "单位", "工种"))
+    refused = client.post("/api/v1/workers/import", headers=headers,
+                          data={"file": (BytesIO(bad), "职工.xlsx")}, content_type="multipart/form-data")
+    assert refused.status_code == 422
+    assert refused.get_json()["rows"] == [{"sheet": "职工", "row": 2, "column": "单位",
+                                           "message": refused.get_json()["rows"][0]["message"]}]
+    with demo_app.app_context():
+        session = demo_app.extensions["jx_db"].session
+        assert session.scalar(select(Worker.enterprise_id).where(Worker.staff_no == "N001")) == own
+        assert session.scalar(select(Worker.id).where(Worker.staff_no == "N002")) is None

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
-from profiles import analysis
+from profiles import analysis, imports
 
 from ..auth import current_principal, require_roles
 from ..extensions import db
@@ -128,3 +129,32 @@ class Standard(MethodView):
                                           enterprise_id=principal.scope.enterprise_id if principal.role == "hr" else None)
         session.commit()
         return {"post_id": post_id, "required": {r.dimension: r.required for r in rows}}
+
+
+class WorkerFileIn(Schema):
+    file = Upload(required=True, metadata={"description": "The .xlsx workbook (sheets 职工 and 证书)"})
+
+
+class ImportOut(Schema):
+    workers_created = fields.Integer()
+    workers_updated = fields.Integer()
+    certificates = fields.Integer()
+
+
+@blp.route("/workers/import")
+class WorkerImport(MethodView):
+    @require_roles("admin", "hr")
+    @blp.arguments(WorkerFileIn, location="files")
+    @blp.response(201, ImportOut)
+    @blp.alt_response(422, description="Bad rows, each by sheet, row and column (in `rows`); nothing imported")
+    @blp.doc(**SIGNED_IN)
+    def post(self, files):
+        """Import workers (sheet 职工) and certificates (sheet 证书) from Excel, all or nothing; a
+        worker is matched by enterprise and 工号, so a corrected file can be imported again. HR
+        import into their own enterprise only."""
+        session = db().session
+        principal = current_principal()
+        summary = imports.import_workers(session, files["file"].stream,
+                                         enterprise_id=principal.scope.enterprise_id if principal.role == "hr" else None)
+        session.commit()
+        return summary

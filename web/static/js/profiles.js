@@ -2,6 +2,7 @@
 /* global echarts */
 import { english, tr } from "./i18n.js";
 import { formBody, send, showError } from "./api.js";
+import { csrfToken } from "./live.js";
 
 // The radar shows each dimension's score between its 95% bounds; a dimension with too little
 // evidence has no point at all (ECharts draws "-" as a gap) and is named as such on its axis.
@@ -75,5 +76,32 @@ export function wireReviews() {
     const { ok, answer } = await send("POST", `/api/v1/selection/rounds/${button.dataset.closeRound}/close`, {});
     if (!ok) { document.getElementById("selection-message").textContent = answer.message; return; }
     location.reload();
+  }));
+}
+
+// Worker import: the file goes up as multipart; a refusal lists every bad cell by sheet, row, column.
+export function wireWorkerImport() {
+  document.querySelectorAll("form.worker-import").forEach((form) => form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const list = form.parentElement.querySelector(".import-errors");
+    const result = form.querySelector(".import-result");
+    list.innerHTML = "";
+    const response = await fetch("/api/v1/workers/import", {
+      method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": csrfToken() }, body: new FormData(form) });
+    const answer = await response.json();
+    if (response.ok) {
+      result.textContent = english()
+        ? `Imported: ${answer.workers_created} new, ${answer.workers_updated} updated, ${answer.certificates} certificates`
+        : `已导入：新增 ${answer.workers_created} 人，更新 ${answer.workers_updated} 人，证书 ${answer.certificates} 张`;
+      return;
+    }
+    for (const row of answer.rows || [{ sheet: "", row: "", column: "", message: answer.message }]) {
+      const item = document.createElement("li");
+      item.textContent = row.sheet && row.sheet !== "-"
+        ? (english() ? `${row.sheet} row ${row.row}, column ${row.column}: ${row.message}`
+                     : `${row.sheet} 第${row.row}行「${row.column}」：${row.message}`)
+        : row.message;
+      list.append(item);
+    }
   }));
 }
