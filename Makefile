@@ -65,6 +65,7 @@ bench: setup
 	$(PY) bench/replay.py
 	$(PY) bench/board_update.py
 	$(PY) bench/live.py
+	$(PY) bench/profiles.py
 
 clean:
 	rm -rf $(VENV) node_modules instance .pytest_cache .hypothesis

@@ -6,6 +6,8 @@ import random
 import statistics
 import sys
 import time
+import uuid
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -59,3 +61,26 @@ def timed(fn, repeat: int):
         result = fn()
         times.append(time.perf_counter() - start)
     return statistics.median(times), times, result
+
+
+@contextmanager
+def postgres_schema(url: str):
+    """Yield a URL into a fresh schema of the PostgreSQL at ``url`` (None if it does not answer)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import OperationalError
+
+    schema = f"jx_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url)
+    try:
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except OperationalError as exc:
+        print(f"PostgreSQL at {url} not reachable, skipped: {str(exc).splitlines()[0]}")
+        yield None
+        return
+    try:
+        yield f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()

@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import argparse
 import tempfile
-import uuid
-from contextlib import contextmanager
 from pathlib import Path
 
-from common import judgement_ruleset, judgement_ruleset_text, synthetic_log, timed
+from common import judgement_ruleset, judgement_ruleset_text, postgres_schema, synthetic_log, timed
 
 from competition.projections import ContestProjection
 
@@ -102,28 +100,6 @@ def main() -> None:
     verdicts = ", ".join(f"from {name} {'MET' if t < 1 else 'MISSED'}" for name, t in figures.items())
     print(f"target: rebuild under 1000 ms — in memory {'MET' if memory < 1 else 'MISSED'}, {verdicts}")
 
-
-@contextmanager
-def postgres_schema(url: str):
-    """Yield a URL into a fresh schema of the PostgreSQL at ``url`` (None if it does not answer)."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.exc import OperationalError
-
-    schema = f"jx_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url)
-    try:
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except OperationalError as exc:
-        print(f"PostgreSQL at {url} not reachable, skipped: {str(exc).splitlines()[0]}")
-        yield None
-        return
-    try:
-        yield f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 if __name__ == "__main__":
     main()

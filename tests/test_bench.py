@@ -31,3 +31,12 @@ def test_live_benchmark_prints_latency_loss_and_cpu_against_a_bare_server():
     out = run("live.py", "--tablets", "6", "--screens", "2", "--rate", "5", "--duration", "2")
     assert "匠星 (coalesced deltas)" in out and "bare python-socketio (baseline)" in out
     assert "lost 0 gaps 0" in out.splitlines()[1]  # even at this size, nothing goes missing
+
+
+def test_profiles_benchmark_prints_rating_batch_and_ranking_figures_with_baselines():
+    out = run("profiles.py", "--results", "5000", "--workers", "3000", "--repeat", "1", "--stored", "2",
+              "--queries", "3")
+    assert "contests/s" in out and "sort + prefix sum (baseline)" in out
+    assert "MM batch fit" in out and "lexsort of the results (baseline)" in out and "Spearman online vs batch" in out
+    assert "star_ranking top 100" in out and "bare indexed scan (baseline)" in out
+    assert "SQLite:" in out and ("PostgreSQL:" in out or "PostgreSQL at" in out)
