@@ -14,6 +14,10 @@ from typing import BinaryIO
 from marshmallow import Schema, ValidationError
 
 
+MISSING = "Missing data for required field."  # marshmallow's wording
+REQUIRED = "必填 · required"
+
+
 def open_workbook(file: BinaryIO | bytes):
     """The workbook, or None when the file is not a readable .xlsx."""
     from openpyxl import load_workbook
@@ -78,7 +82,8 @@ def read_sheet(workbook, sheet: str, columns: dict[str, str], schema: Schema, er
             loaded.append((number, schema.load(raw)))
         except ValidationError as exc:
             for name, reasons in sorted(exc.messages.items()):
-                errors.append(RowError(sheet, number, header_of.get(name, name), " ".join(map(str, reasons))))
+                errors.append(RowError(sheet, number, header_of.get(name, name),
+                                       " ".join(REQUIRED if r == MISSING else str(r) for r in reasons)))
             # Keep the cells that were fine, so the cross checks below report this row's other problems too.
             loaded.append((number, exc.valid_data or {}))
     return loaded

@@ -18,7 +18,8 @@ def population(engine):
     session = Session(bind=connection, join_transaction_mode="create_savepoint")
     queries.trade_portraits.clear()
     demo.seed_population(session, workers=240, contests_per_trade=8, seed=11)
-    firm = session.scalars(select(Enterprise).order_by(Enterprise.id)).first()
+    # The population's first enterprise (other tests' enterprises may share this database).
+    firm = session.scalar(select(Enterprise).where(Enterprise.name == f"{demo.CITIES[0]}{demo.FIRMS[0]}有限公司"))
     yield session, firm
     session.close()
     transaction.rollback()
@@ -34,7 +35,8 @@ def test_groups_cover_the_workforce_and_count_what_the_portraits_say(population)
         assert sum(g.headcount for g in groups) == len(staff)
     posts = analysis.workforce(session, firm.id, by="post")
     for group in posts:
-        members = [w for w in staff if session.get(Post, w.post_id).name == group.name and w.trade == group.trade]
+        members = [w for w in staff if w.post_id and session.get(Post, w.post_id).name == group.name
+                   and w.trade == group.trade]
         for summary in group.dimensions:
             verdicts = [next(g.verdict for g in queries.portrait_of(session, w.id).gaps if g.dimension == summary.dimension)
                         for w in members]
