@@ -1,0 +1,164 @@
+"""The one assignment entry point: needs (rows) to teams (columns), with capacities and the option
+of leaving a need unmatched.
+
+``assign(costs, capacity=None, unmatched_cost=None)`` chooses the route itself:
+
+- **dense** (a NumPy array): ``scipy.optimize.linear_sum_assignment`` on the matrix with each
+  team's column repeated ``capacity`` times. With ``unmatched_cost`` ``u``, a need is better left
+  unmatched than given a team costing ``u[i]`` or more, so every cost becomes ``min(c - u[i], 0)``:
+  any full assignment of that matrix is worth exactly the partial one made of its negative pairs
+  (plus ``Σu``), so both have the same optimum, and ineligible pairs are simply 0 (no ``inf``).
+- **sparse** (a SciPy sparse matrix of eligible pairs; absent = not eligible):
+  ``scipy.sparse.csgraph.min_weight_full_bipartite_matching`` on the eligible pairs only, columns
+  repeated by capacity, plus one private "unmatched" column per need when ``unmatched_cost`` is
+  given. That function treats a stored zero as a missing edge, and a full matching of the needs
+  has the same number of pairs whatever it is, so every cost is shifted by one constant to make it
+  positive; the shift changes every full matching's total by the same amount.
+
+Without ``unmatched_cost`` every need must be matched; a problem where that is impossible raises
+``InfeasibleAssignment`` saying why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+from scipy.optimize import linear_sum_assignment
+from scipy.sparse.csgraph import min_weight_full_bipartite_matching
+
+
+class InfeasibleAssignment(ValueError):
+    """No assignment matches every need (and no unmatched cost allows leaving one out)."""
+
+
+@dataclass(frozen=True)
+class Assignment:
+    pairs: list[tuple[int, int]]  # (need, team), by need
+    unmatched: list[int]  # needs left without a team
+    total_cost: float  # Σ cost of the pairs + Σ unmatched cost of the unmatched needs
+    route: str  # "dense" | "sparse"
+
+
+def _capacity(capacity, teams: int) -> np.ndarray:
+    if capacity is None:
+        return np.ones(teams, dtype=np.int64)
+    capacity = np.asarray(capacity, dtype=np.int64)
+    if capacity.shape != (teams,):
+        raise ValueError(f"capacity has {capacity.shape} entries for {teams} teams")
+    if (capacity < 0).any():
+        raise ValueError("a team's capacity is 0 or more")
+    return capacity
+
+
+def _unmatched(unmatched_cost, needs: int) -> np.ndarray | None:
+    if unmatched_cost is None:
+        return None
+    u = np.broadcast_to(np.asarray(unmatched_cost, dtype=float), (needs,)).astype(float)
+    if not np.isfinite(u).all():
+        raise ValueError("unmatched_cost must be finite (leave it out to require every need matched)")
+    return u
+
+
+def assign(costs, *, capacity=None, unmatched_cost=None) -> Assignment:
+    """Minimum-cost assignment of needs (rows) to teams (columns); see the module docstring."""
+    if sparse.issparse(costs):
+        return _assign_sparse(sparse.csr_array(costs), capacity, unmatched_cost)
+    matrix = np.asarray(costs, dtype=float)
+    if matrix.ndim != 2:
+        raise ValueError("costs is a 2-D array: needs × teams")
+    if np.isnan(matrix).any():
+        raise ValueError("costs contain NaN; mark an ineligible pair with inf or use a sparse matrix")
+    finite = np.isfinite(matrix)
+    if not finite.all() and finite.mean() < 0.2:
+        # Mostly ineligible: the sparse route never materialises the forbidden pairs.
+        rows, cols = np.nonzero(finite)
+        eligible = sparse.csr_array((matrix[rows, cols], (rows, cols)), shape=matrix.shape)
+        return _assign_sparse(eligible, capacity, unmatched_cost)
+    return _assign_dense(matrix, capacity, unmatched_cost)
+
+
+def _assign_dense(matrix: np.ndarray, capacity, unmatched_cost) -> Assignment:
+    needs, teams = matrix.shape
+    cap = _capacity(capacity, teams)
+    u = _unmatched(unmatched_cost, needs)
+    slot_team = np.repeat(np.arange(teams), cap)
+    if u is None and needs > len(slot_team):
+        raise InfeasibleAssignment(f"{needs} needs but only {len(slot_team)} team places (sum of capacities)")
+    expanded = matrix[:, slot_team]
+    if u is not None:
+        gain = np.minimum(np.where(np.isfinite(expanded), expanded - u[:, None], 0.0), 0.0)
+        rows, cols = linear_sum_assignment(gain)
+        keep = gain[rows, cols] < 0
+        pairs = sorted(zip(rows[keep].tolist(), slot_team[cols[keep]].tolist()))
+    else:
+        try:
+            rows, cols = linear_sum_assignment(expanded)
+        except ValueError as exc:  # scipy: "cost matrix is infeasible"
+            raise InfeasibleAssignment(f"no assignment matches every need with an eligible team ({exc})") from None
+        pairs = sorted(zip(rows.tolist(), slot_team[cols].tolist()))
+    return _result(matrix, pairs, needs, u, "dense")
+
+
+def _assign_sparse(eligible: sparse.csr_array, capacity, unmatched_cost) -> Assignment:
+    needs, teams = eligible.shape
+    cap = _capacity(capacity, teams)
+    u = _unmatched(unmatched_cost, needs)
+    eligible = eligible.tocoo()
+    # A stored zero is an eligible pair of cost 0 (the shift below keeps it in the graph).
+    rows, cols, values = eligible.row, eligible.col, eligible.data.astype(float)
+    if np.isinf(values).any():
+        keep = np.isfinite(values)
+        rows, cols, values = rows[keep], cols[keep], values[keep]
+    if u is not None:
+        useful = values < u[rows]  # a pair no better than leaving the need unmatched never helps
+        rows, cols, values = rows[useful], cols[useful], values[useful]
+    slots = int(cap.sum())
+    if u is None and needs > slots:
+        raise InfeasibleAssignment(f"{needs} needs but only {slots} team places (sum of capacities)")
+    # Columns repeated by capacity: slot s of team j is column offsets[j] + s.
+    offsets = np.r_[0, np.cumsum(cap)[:-1]]
+    per_pair = cap[cols]
+    pair_rows = np.repeat(rows, per_pair)
+    pair_cols = np.repeat(offsets[cols], per_pair) + _ranges(per_pair)
+    pair_values = np.repeat(values, per_pair)
+    width = slots
+    if u is not None:
+        pair_rows = np.r_[pair_rows, np.arange(needs)]
+        pair_cols = np.r_[pair_cols, slots + np.arange(needs)]
+        pair_values = np.r_[pair_values, u]
+        width += needs
+    if needs == 0:
+        return Assignment([], [], 0.0, "sparse")
+    shift = 1.0 - min(0.0, float(pair_values.min())) if len(pair_values) else 1.0
+    graph = sparse.csr_array((pair_values + shift, (pair_rows, pair_cols)), shape=(needs, width))
+    try:
+        matched_rows, matched_cols = min_weight_full_bipartite_matching(graph)
+    except ValueError as exc:  # scipy: "no full matching exists"
+        raise InfeasibleAssignment(f"no assignment matches every need with an eligible team ({exc})") from None
+    slot_team = np.repeat(np.arange(teams), cap)
+    real = matched_cols < slots
+    pairs = sorted(zip(matched_rows[real].tolist(), slot_team[matched_cols[real]].tolist()))
+    cost_of = dict(zip(zip(rows.tolist(), cols.tolist()), values.tolist()))
+    return _result(cost_of, pairs, needs, u, "sparse")
+
+
+def _ranges(lengths: np.ndarray) -> np.ndarray:
+    """0..k-1 for each k in ``lengths``, concatenated."""
+    if not len(lengths):
+        return np.zeros(0, dtype=np.int64)
+    ends = np.cumsum(lengths)
+    return np.arange(ends[-1]) - np.repeat(ends - lengths, lengths)
+
+
+def _result(costs, pairs: list[tuple[int, int]], needs: int, u: np.ndarray | None, route: str) -> Assignment:
+    matched = {need for need, _ in pairs}
+    unmatched = [i for i in range(needs) if i not in matched]
+    if isinstance(costs, np.ndarray):
+        total = float(sum(costs[i, j] for i, j in pairs))
+    else:
+        total = float(sum(costs[(i, j)] for i, j in pairs))
+    if u is not None:
+        total += float(u[unmatched].sum())
+    return Assignment(pairs, unmatched, total, route)
