@@ -71,16 +71,21 @@ def bundled_ruleset_path(code: str) -> Path:
     return path
 
 
-def load_ruleset(text: str, source: str = "") -> RuleSet:
-    """Parse, validate and compile a rule-set text; raise ``RuleSetError`` listing all errors."""
+def parse_toml(text: str, schema, source: str = "") -> dict:
+    """TOML (decimals exact) checked by a marshmallow schema; ``RuleSetError`` by field path."""
     try:
         raw = tomllib.loads(text, parse_float=Decimal)
     except tomllib.TOMLDecodeError as exc:
         raise RuleSetError([FieldError("(file)", f"not valid TOML: {exc}")], source) from None
     try:
-        data = RuleSetSchema().load(raw)
+        return schema.load(raw)
     except ValidationError as exc:
         raise RuleSetError(flatten_messages(exc.messages), source) from None
+
+
+def load_ruleset(text: str, source: str = "") -> RuleSet:
+    """Parse, validate and compile a rule-set text; raise ``RuleSetError`` listing all errors."""
+    data = parse_toml(text, RuleSetSchema(), source)
     errors: list[FieldError] = []
     ruleset = _build(data, errors)
     if errors:

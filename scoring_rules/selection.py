@@ -18,14 +18,13 @@ the evidence and keeps the applications.
 from __future__ import annotations
 
 import itertools
-import tomllib
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, fields, validate
 
-from .loader import FieldError, RuleSetError, flatten_messages
+from .loader import FieldError, RuleSetError, parse_toml
 from .schema import CODE, NON_NEGATIVE, POSITIVE
 
 SELECTION_DIR = Path(__file__).parent / "rulesets" / "selection"
@@ -131,14 +130,7 @@ def _check_key(key: str) -> str | None:
 
 def load_selection_model(text: str, source: str = "") -> SelectionModel:
     """Parse and check a points model; raise ``RuleSetError`` naming every bad field and why."""
-    try:
-        raw = tomllib.loads(text, parse_float=Decimal)
-    except tomllib.TOMLDecodeError as exc:
-        raise RuleSetError([FieldError("(file)", f"not valid TOML: {exc}")], source) from None
-    try:
-        data = _ModelSchema().load(raw)
-    except ValidationError as exc:
-        raise RuleSetError(flatten_messages(exc.messages), source) from None
+    data = parse_toml(text, _ModelSchema(), source)
     errors: list[FieldError] = []
     criteria = []
     for i, c in enumerate(data["criteria"]):
