@@ -91,14 +91,13 @@ def _assign_dense(matrix: np.ndarray, capacity, unmatched_cost) -> Assignment:
         gain = np.minimum(np.where(np.isfinite(expanded), expanded - u[:, None], 0.0), 0.0)
         rows, cols = linear_sum_assignment(gain)
         keep = gain[rows, cols] < 0
-        pairs = sorted(zip(rows[keep].tolist(), slot_team[cols[keep]].tolist()))
+        rows, cols = rows[keep], cols[keep]
     else:
         try:
             rows, cols = linear_sum_assignment(expanded)
         except ValueError as exc:  # scipy: "cost matrix is infeasible"
             raise InfeasibleAssignment(f"no assignment matches every need with an eligible team ({exc})") from None
-        pairs = sorted(zip(rows.tolist(), slot_team[cols].tolist()))
-    return _result(matrix, pairs, needs, u, "dense")
+    return _result(rows, slot_team[cols], expanded[rows, cols], needs, u, "dense")
 
 
 def _assign_sparse(eligible: sparse.csr_array, capacity, unmatched_cost) -> Assignment:
@@ -139,9 +138,10 @@ def _assign_sparse(eligible: sparse.csr_array, capacity, unmatched_cost) -> Assi
         raise InfeasibleAssignment(f"no assignment matches every need with an eligible team ({exc})") from None
     slot_team = np.repeat(np.arange(teams), cap)
     real = matched_cols < slots
-    pairs = sorted(zip(matched_rows[real].tolist(), slot_team[matched_cols[real]].tolist()))
-    cost_of = dict(zip(zip(rows.tolist(), cols.tolist()), values.tolist()))
-    return _result(cost_of, pairs, needs, u, "sparse")
+    # The matched edges' own costs, read back from the graph (no lookup table of every pair).
+    picked = graph[matched_rows[real], matched_cols[real]]
+    pair_costs = (picked.toarray() if sparse.issparse(picked) else np.asarray(picked)).ravel() - shift
+    return _result(matched_rows[real], slot_team[matched_cols[real]], pair_costs, needs, u, "sparse")
 
 
 def _ranges(lengths: np.ndarray) -> np.ndarray:
@@ -152,13 +152,13 @@ def _ranges(lengths: np.ndarray) -> np.ndarray:
     return np.arange(ends[-1]) - np.repeat(ends - lengths, lengths)
 
 
-def _result(costs, pairs: list[tuple[int, int]], needs: int, u: np.ndarray | None, route: str) -> Assignment:
-    matched = {need for need, _ in pairs}
-    unmatched = [i for i in range(needs) if i not in matched]
-    if isinstance(costs, np.ndarray):
-        total = float(sum(costs[i, j] for i, j in pairs))
-    else:
-        total = float(sum(costs[(i, j)] for i, j in pairs))
+def _result(needs_matched: np.ndarray, teams_matched: np.ndarray, pair_costs: np.ndarray, needs: int,
+            u: np.ndarray | None, route: str) -> Assignment:
+    pairs = sorted(zip(needs_matched.tolist(), teams_matched.tolist()))
+    left = np.ones(needs, dtype=bool)
+    left[needs_matched] = False
+    unmatched = np.flatnonzero(left).tolist()
+    total = float(np.sum(pair_costs))
     if u is not None:
-        total += float(u[unmatched].sum())
+        total += float(u[left].sum())
     return Assignment(pairs, unmatched, total, route)

@@ -154,30 +154,30 @@ def import_workers(session: Session, file: BinaryIO | bytes, *, enterprise_id: i
             session.flush()
         return enterprises[name]
 
-    def workshop_of(enterprise: Enterprise, name: str) -> Workshop:
-        shop = session.scalar(select(Workshop).where(Workshop.enterprise_id == enterprise.id, Workshop.name == name))
-        if shop is None:
-            shop = Workshop(enterprise_id=enterprise.id, name=name)
-            session.add(shop)
-            session.flush()
-        return shop
+    # Places named in the file, looked up once each (a file names a few, on thousands of rows).
+    places: dict[tuple, object] = {}
+
+    def found_or_made(key: tuple, query, make):
+        if key not in places:
+            places[key] = session.scalar(query)
+            if places[key] is None:
+                places[key] = make()
+                session.add(places[key])
+                session.flush()
+        return places[key]
 
     def team_of(enterprise: Enterprise, workshop: str, name: str) -> Team:
-        shop = workshop_of(enterprise, workshop or "未分车间")
-        team = session.scalar(select(Team).where(Team.workshop_id == shop.id, Team.name == name))
-        if team is None:
-            team = Team(workshop_id=shop.id, name=name)
-            session.add(team)
-            session.flush()
-        return team
+        workshop = workshop or "未分车间"
+        shop = found_or_made(("workshop", enterprise.id, workshop),
+                             select(Workshop).where(Workshop.enterprise_id == enterprise.id, Workshop.name == workshop),
+                             lambda: Workshop(enterprise_id=enterprise.id, name=workshop))
+        return found_or_made(("team", shop.id, name), select(Team).where(Team.workshop_id == shop.id, Team.name == name),
+                             lambda: Team(workshop_id=shop.id, name=name))
 
     def post_of(enterprise: Enterprise, name: str, trade: str) -> Post:
-        post = session.scalar(select(Post).where(Post.enterprise_id == enterprise.id, Post.name == name))
-        if post is None:
-            post = Post(enterprise_id=enterprise.id, name=name, trade=trade)
-            session.add(post)
-            session.flush()
-        return post
+        return found_or_made(("post", enterprise.id, name),
+                             select(Post).where(Post.enterprise_id == enterprise.id, Post.name == name),
+                             lambda: Post(enterprise_id=enterprise.id, name=name, trade=trade))
 
     created = updated = 0
     for key, row in keyed_people:
