@@ -34,6 +34,7 @@ class Scope:
     site_id: int | None = None
     is_chief: bool = False
     enterprise_id: int | None = None  # an enterprise's HR: only that enterprise
+    service_team_id: int | None = None  # a service team's account: only that team's inbox
 
     def may_read_contest(self, contest_id: int) -> bool:
         return self.role == "admin" or self.contest_id == contest_id

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 from scipy.optimize import linear_sum_assignment
-from scipy.sparse.csgraph import min_weight_full_bipartite_matching
+from scipy.sparse.csgraph import connected_components, min_weight_full_bipartite_matching
 
 
 class InfeasibleAssignment(ValueError):
@@ -105,17 +105,70 @@ def _assign_sparse(eligible: sparse.csr_array, capacity, unmatched_cost) -> Assi
     cap = _capacity(capacity, teams)
     u = _unmatched(unmatched_cost, needs)
     eligible = eligible.tocoo()
-    # A stored zero is an eligible pair of cost 0 (the shift below keeps it in the graph).
-    rows, cols, values = eligible.row, eligible.col, eligible.data.astype(float)
-    if np.isinf(values).any():
-        keep = np.isfinite(values)
-        rows, cols, values = rows[keep], cols[keep], values[keep]
+    # A stored zero is an eligible pair of cost 0 (the shift in _solve_block keeps it in the graph).
+    rows, cols, values = eligible.row.astype(np.int64), eligible.col.astype(np.int64), eligible.data.astype(float)
+    keep = np.isfinite(values) & (cap[cols] > 0)
     if u is not None:
-        useful = values < u[rows]  # a pair no better than leaving the need unmatched never helps
-        rows, cols, values = rows[useful], cols[useful], values[useful]
+        keep &= values < u[rows]  # a pair no better than leaving the need unmatched never helps
+    rows, cols, values = rows[keep], cols[keep], values[keep]
+    if u is None and needs > int(cap.sum()):
+        raise InfeasibleAssignment(f"{needs} needs but only {int(cap.sum())} team places (sum of capacities)")
+    if needs == 0:
+        return Assignment([], [], 0.0, "sparse")
+    matched_needs, matched_teams, matched_costs = [], [], []
+    order, batches = _batches(rows, cols, needs, teams)
+    rows, cols, values = rows[order], cols[order], values[order]
+    for batch_needs, lo, hi in batches:
+        r, c, v = rows[lo:hi], cols[lo:hi], values[lo:hi]
+        local_teams, c_local = np.unique(c, return_inverse=True)
+        r_local = np.searchsorted(batch_needs, r)
+        got_rows, got_teams, got_costs = _solve_block(
+            r_local, c_local, v, len(batch_needs), cap[local_teams], None if u is None else u[batch_needs])
+        matched_needs.append(batch_needs[got_rows])
+        matched_teams.append(local_teams[got_teams])
+        matched_costs.append(got_costs)
+    return _result(np.concatenate(matched_needs), np.concatenate(matched_teams), np.concatenate(matched_costs),
+                   needs, u, "sparse")
+
+
+BATCH_NEEDS = 2048  # scipy's LAPJVsp costs O(n²) beyond its sparse work: solve a few thousand needs at a time
+
+
+def _batches(rows: np.ndarray, cols: np.ndarray, needs: int, teams: int):
+    """Split the problem into independent pieces: the connected components of the eligibility graph
+    (needs and teams as nodes), packed into batches of at most ``BATCH_NEEDS`` needs (a larger
+    component stays whole). No pair crosses a component, so solving each batch exactly solves the
+    whole. Returns (an order that groups the pairs by batch, [(the batch's needs sorted, first pair,
+    end pair)])."""
+    graph = sparse.csr_array((np.ones(len(rows), dtype=np.int8), (rows, needs + cols)), shape=(needs + teams,) * 2)
+    count, label = connected_components(graph, directed=False)
+    need_label = label[:needs]
+    sizes = np.bincount(need_label, minlength=count)
+    # First-fit in label order: consecutive components fill a batch up to BATCH_NEEDS needs.
+    starts = np.flatnonzero(sizes)
+    batch_of_label = np.zeros(count, dtype=np.int64)
+    batch, filled = 0, 0
+    for lab, size in zip(starts.tolist(), sizes[starts].tolist()):
+        if filled and filled + size > BATCH_NEEDS:
+            batch, filled = batch + 1, 0
+        batch_of_label[lab] = batch
+        filled += size
+    need_batch = batch_of_label[need_label]
+    order = np.argsort(need_batch[rows], kind="stable")
+    pair_bounds = np.searchsorted(need_batch[rows][order], np.arange(batch + 2))
+    need_order = np.argsort(need_batch, kind="stable")  # stable: each batch's needs stay sorted
+    need_bounds = np.searchsorted(need_batch[need_order], np.arange(batch + 2))
+    return order, [(need_order[need_bounds[b]:need_bounds[b + 1]], pair_bounds[b], pair_bounds[b + 1])
+                   for b in range(batch + 1)]
+
+
+def _solve_block(rows, cols, values, needs: int, cap: np.ndarray, u: np.ndarray | None):
+    """One independent block: columns repeated by capacity, one private unmatched column per need
+    when ``u`` is given, costs shifted positive. Returns (matched rows, their teams, pair costs)."""
+    teams = len(cap)
     slots = int(cap.sum())
     if u is None and needs > slots:
-        raise InfeasibleAssignment(f"{needs} needs but only {slots} team places (sum of capacities)")
+        raise InfeasibleAssignment(f"{needs} needs compete for only {slots} places of the teams they may have")
     # Columns repeated by capacity: slot s of team j is column offsets[j] + s.
     offsets = np.r_[0, np.cumsum(cap)[:-1]]
     per_pair = cap[cols]
@@ -128,8 +181,6 @@ def _assign_sparse(eligible: sparse.csr_array, capacity, unmatched_cost) -> Assi
         pair_cols = np.r_[pair_cols, slots + np.arange(needs)]
         pair_values = np.r_[pair_values, u]
         width += needs
-    if needs == 0:
-        return Assignment([], [], 0.0, "sparse")
     shift = 1.0 - min(0.0, float(pair_values.min())) if len(pair_values) else 1.0
     graph = sparse.csr_array((pair_values + shift, (pair_rows, pair_cols)), shape=(needs, width))
     try:
@@ -141,7 +192,7 @@ def _assign_sparse(eligible: sparse.csr_array, capacity, unmatched_cost) -> Assi
     # The matched edges' own costs, read back from the graph (no lookup table of every pair).
     picked = graph[matched_rows[real], matched_cols[real]]
     pair_costs = (picked.toarray() if sparse.issparse(picked) else np.asarray(picked)).ravel() - shift
-    return _result(matched_rows[real], slot_team[matched_cols[real]], pair_costs, needs, u, "sparse")
+    return matched_rows[real], slot_team[matched_cols[real]], pair_costs
 
 
 def _ranges(lengths: np.ndarray) -> np.ndarray:

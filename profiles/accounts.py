@@ -14,13 +14,14 @@ import os
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import ForeignKey, String, bindparam, select
+from sqlalchemy import ForeignKey, String, bindparam, false, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .db import Base, utcnow
 
 # hr: an enterprise's HR staff (a staff account tied to one enterprise): its own workforce only.
-ROLES = ("admin", "referee", "contestant", "display", "hr")
+# team: a craftsman service team's account (its inbox of offered orders).
+ROLES = ("admin", "referee", "contestant", "display", "hr", "team")
 TOKEN_LIFETIME = timedelta(hours=24)  # a contest day; tablets sign in again the next morning
 
 # scrypt with n=2**14, r=8, p=1: ~50 ms and 16 MiB per hash, the cost OWASP suggests for scrypt.
@@ -41,9 +42,13 @@ class StaffAccount(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprises.id"))
+    # A service team's account (the team row points here: matching.models.ServiceTeam.account_id).
+    serves_team: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     @property
     def role(self) -> str:
+        if self.serves_team:
+            return "team"
         return "hr" if self.enterprise_id is not None else "admin"
 
     @property
@@ -95,11 +100,11 @@ def parse_principal(principal: str) -> tuple[str, int] | None:
 
 
 def create_staff_account(session: Session, *, username: str, display_name: str, password: str,
-                         enterprise_id: int | None = None) -> StaffAccount:
+                         enterprise_id: int | None = None, serves_team: bool = False) -> StaffAccount:
     if len(password) < 8:
         raise ValueError("a staff password has at least 8 characters")
     account = StaffAccount(username=username, display_name=display_name, password_hash=hash_secret(password),
-                           enterprise_id=enterprise_id)
+                           enterprise_id=enterprise_id, serves_team=serves_team)
     session.add(account)
     session.flush()
     return account

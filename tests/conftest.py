@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from profiles.db import Base, make_engine
 
 import competition.models  # noqa: F401  (registers the tables on Base.metadata)
+import matching.models  # noqa: F401
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"

@@ -15,7 +15,10 @@ from flask import Flask, abort, current_app, g, has_request_context, request
 from flask_login import AnonymousUserMixin, LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 
+from sqlalchemy import select
+
 from competition.access import Scope, scope_of
+from matching.models import ServiceTeam
 from profiles.accounts import StaffAccount, parse_principal, principal_of_token
 
 from .extensions import db
@@ -24,7 +27,8 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 
 ROLE_LABELS = {"admin": "工作人员 Staff", "referee": "裁判 Referee", "contestant": "选手 Contestant",
-               "display": "大屏 Display", "hr": "企业人力资源 Enterprise HR"}
+               "display": "大屏 Display", "hr": "企业人力资源 Enterprise HR",
+               "team": "服务队 Service team"}
 
 
 @dataclass(frozen=True)
@@ -62,12 +66,17 @@ def load_principal(principal: str, *, via_token: bool = False) -> Principal | No
     if parsed is None:
         return None
     session = db().session
-    if parsed[0] in ("admin", "hr"):
+    if parsed[0] in ("admin", "hr", "team"):
         account = session.get(StaffAccount, parsed[1])
         if account is None or account.role != parsed[0]:
             return None  # an account moved to or from an enterprise signs in again
+        team_id = None
+        if account.role == "team":
+            team_id = session.scalar(select(ServiceTeam.id).where(ServiceTeam.account_id == account.id))
+            if team_id is None:
+                return None  # the team was dissolved
         return Principal(Scope(principal, account.role, account.id, account.display_name,
-                               enterprise_id=account.enterprise_id), via_token)
+                               enterprise_id=account.enterprise_id, service_team_id=team_id), via_token)
     scope = scope_of(session, principal, keep=_keep_for_request)
     return Principal(scope, via_token) if scope is not None else None
 

@@ -134,3 +134,31 @@ def test_capacity_lets_one_team_serve_several_needs_and_bad_arguments_are_refuse
         assign(costs, capacity=[1, 1, 1])
     with pytest.raises(ValueError, match="NaN"):
         assign(np.array([[np.nan]]))
+
+
+@settings(max_examples=150, deadline=None)
+@given(problems(), st.integers(1, 4), st.integers(1, 3))
+def test_splitting_into_components_and_small_batches_keeps_the_optimum(problem, blocks, batch):
+    """Block-diagonal eligibility (several components), solved a few needs at a time."""
+    import importlib
+    from unittest.mock import patch
+
+    assign_module = importlib.import_module("matching.assign")  # the module; matching.assign is the function
+
+    costs, eligible, capacity, unmatched, _ = problem
+    needs, teams = costs.shape
+    block_of_need = np.arange(needs) % blocks
+    block_of_team = np.arange(teams) % blocks
+    eligible = eligible & (block_of_need[:, None] == block_of_team[None, :])
+    expected = flow_oracle(costs, eligible, capacity, unmatched)
+    rows, cols = np.nonzero(eligible)
+    given_costs = sparse.csr_array((costs[rows, cols], (rows, cols)), shape=costs.shape)
+    with patch.object(assign_module, "BATCH_NEEDS", batch):
+        if expected is None:
+            with pytest.raises(InfeasibleAssignment):
+                assign(given_costs, capacity=capacity, unmatched_cost=unmatched)
+            return
+        result = assign(given_costs, capacity=capacity, unmatched_cost=unmatched)
+    assert result.total_cost == pytest.approx(expected)
+    assert all(eligible[i, j] for i, j in result.pairs)
+    assert (np.bincount([j for _, j in result.pairs], minlength=teams) <= capacity).all()
