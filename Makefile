@@ -66,6 +66,7 @@ bench: setup
 	$(PY) bench/board_update.py
 	$(PY) bench/live.py
 	$(PY) bench/profiles.py
+	$(PY) bench/matching.py
 
 clean:
 	rm -rf $(VENV) node_modules instance .pytest_cache .hypothesis

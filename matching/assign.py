@@ -83,21 +83,29 @@ def _assign_dense(matrix: np.ndarray, capacity, unmatched_cost) -> Assignment:
     needs, teams = matrix.shape
     cap = _capacity(capacity, teams)
     u = _unmatched(unmatched_cost, needs)
-    slot_team = np.repeat(np.arange(teams), cap)
-    if u is None and needs > len(slot_team):
-        raise InfeasibleAssignment(f"{needs} needs but only {len(slot_team)} team places (sum of capacities)")
-    expanded = matrix[:, slot_team]
+    if u is None and needs > int(cap.sum()):
+        raise InfeasibleAssignment(f"{needs} needs but only {int(cap.sum())} team places (sum of capacities)")
     if u is not None:
-        gain = np.minimum(np.where(np.isfinite(expanded), expanded - u[:, None], 0.0), 0.0)
-        rows, cols = linear_sum_assignment(gain)
-        keep = gain[rows, cols] < 0
+        # Work on needs × teams before repeating columns: the repeat is the big matrix.
+        gain = matrix - u[:, None]
+        if not np.isfinite(gain).all():
+            gain = np.where(np.isfinite(gain), gain, 0.0)
+        np.minimum(gain, 0.0, out=gain)
+        # A team never uses more places than the needs it beats leaving unmatched: fewer columns.
+        cap = np.minimum(cap, np.count_nonzero(gain < 0, axis=0))
+        slot_team = np.repeat(np.arange(teams), cap)
+        rows, cols = linear_sum_assignment(gain[:, slot_team])
+        keep = gain[rows, slot_team[cols]] < 0
         rows, cols = rows[keep], cols[keep]
     else:
+        cap = np.minimum(cap, needs)
+        slot_team = np.repeat(np.arange(teams), cap)
         try:
-            rows, cols = linear_sum_assignment(expanded)
+            rows, cols = linear_sum_assignment(matrix[:, slot_team])
         except ValueError as exc:  # scipy: "cost matrix is infeasible"
             raise InfeasibleAssignment(f"no assignment matches every need with an eligible team ({exc})") from None
-    return _result(rows, slot_team[cols], expanded[rows, cols], needs, u, "dense")
+    teams_matched = slot_team[cols]
+    return _result(rows, teams_matched, matrix[rows, teams_matched], needs, u, "dense")
 
 
 def _assign_sparse(eligible: sparse.csr_array, capacity, unmatched_cost) -> Assignment:
@@ -122,8 +130,10 @@ def _assign_sparse(eligible: sparse.csr_array, capacity, unmatched_cost) -> Assi
         r, c, v = rows[lo:hi], cols[lo:hi], values[lo:hi]
         local_teams, c_local = np.unique(c, return_inverse=True)
         r_local = np.searchsorted(batch_needs, r)
+        # A team can never use more places than it has eligible needs: fewer slot columns, same optimum.
+        local_cap = np.minimum(cap[local_teams], np.bincount(c_local, minlength=len(local_teams)))
         got_rows, got_teams, got_costs = _solve_block(
-            r_local, c_local, v, len(batch_needs), cap[local_teams], None if u is None else u[batch_needs])
+            r_local, c_local, v, len(batch_needs), local_cap, None if u is None else u[batch_needs])
         matched_needs.append(batch_needs[got_rows])
         matched_teams.append(local_teams[got_teams])
         matched_costs.append(got_costs)
@@ -131,7 +141,9 @@ def _assign_sparse(eligible: sparse.csr_array, capacity, unmatched_cost) -> Assi
                    needs, u, "sparse")
 
 
-BATCH_NEEDS = 2048  # scipy's LAPJVsp costs O(n²) beyond its sparse work: solve a few thousand needs at a time
+# scipy's LAPJVsp pays an O(n²) set-up beyond its sparse work, so solve a few hundred needs at a
+# time (bench/matching.py: the national round's assign takes 2.0 s at 256, 3.1 s at 2,048).
+BATCH_NEEDS = 256
 
 
 def _batches(rows: np.ndarray, cols: np.ndarray, needs: int, teams: int):

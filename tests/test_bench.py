@@ -40,3 +40,15 @@ def test_profiles_benchmark_prints_rating_batch_and_ranking_figures_with_baselin
     assert "MM batch fit" in out and "lexsort of the results (baseline)" in out and "Spearman online vs batch" in out
     assert "star_ranking top 100" in out and "bare indexed scan (baseline)" in out
     assert "SQLite:" in out and ("PostgreSQL:" in out or "PostgreSQL at" in out)
+
+
+def test_matching_benchmark_prints_rounds_against_the_plain_scipy_and_networkx_calls():
+    out = run("matching.py", "--dense-needs", "200", "--dense-teams", "50", "--needs", "3000", "--teams", "600",
+              "--cities", "12", "--repeat", "1")
+    assert "bare linear_sum_assignment, same slot matrix (baseline)" in out and "of bare" in out
+    assert "whole-graph min_weight_full_bipartite_matching (anchor)" in out and "of anchor" in out
+    assert "proven optimal" in out and "blocking pairs 0" in out
+    assert "networkx.min_cost_flow_cost" in out and "same optimum" in out
+    same = next(line for line in out.splitlines() if "same optimum" in line)
+    ours, theirs = same.split("same optimum: ")[1].split(";")[0].split(" vs ")
+    assert float(ours) == float(theirs)

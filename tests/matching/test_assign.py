@@ -162,3 +162,30 @@ def test_splitting_into_components_and_small_batches_keeps_the_optimum(problem, 
     assert result.total_cost == pytest.approx(expected)
     assert all(eligible[i, j] for i, j in result.pairs)
     assert (np.bincount([j for _, j in result.pairs], minlength=teams) <= capacity).all()
+
+
+@settings(max_examples=150, deadline=None)
+@given(problems())
+def test_every_assignment_found_carries_an_optimality_certificate(problem):
+    from matching.certificate import certify
+
+    costs, eligible, capacity, unmatched, _ = problem
+    rows, cols = np.nonzero(eligible)
+    given_costs = sparse.csr_array((costs[rows, cols], (rows, cols)), shape=costs.shape)
+    try:
+        result = assign(given_costs, capacity=capacity, unmatched_cost=unmatched)
+    except InfeasibleAssignment:
+        return
+    assert certify(given_costs, result.pairs, capacity=capacity, unmatched_cost=unmatched).optimal
+
+
+def test_a_worse_assignment_is_refuted_by_the_certificate():
+    from matching.certificate import certify
+
+    costs = np.array([[1.0, 5.0], [5.0, 1.0]])
+    assert certify(costs, [(0, 0), (1, 1)]).optimal
+    refuted = certify(costs, [(0, 1), (1, 0)])
+    assert not refuted.optimal and refuted.worst_reduced_cost < 0
+    # Leaving a need out when a pair cheaper than its unmatched cost is free is not optimal either.
+    assert not certify(costs, [(0, 0)], unmatched_cost=[3, 3]).optimal
+    assert certify(costs, [(0, 0), (1, 1)], unmatched_cost=[3, 3]).optimal
