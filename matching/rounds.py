@@ -112,7 +112,7 @@ def run_round(session: Session, engine: Engine, *, actor: str, method: str = "op
         summary["blocking_pairs"] = blocking
         route = "deferred-acceptance"
     round_ = MatchRound(method=method, status="proposed", actor=actor, weights=engine.model.weights.as_json(),
-                        route=route, summary=summary, run_at=now or utcnow())
+                        route=route, summary={}, run_at=now or utcnow())
     session.add(round_)
     session.flush()
     total = 0.0

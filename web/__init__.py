@@ -40,6 +40,10 @@ def create_app(test_config: dict | None = None) -> Flask:
                       message_queue=app.config["MESSAGE_QUEUE"])
 
     from . import api, auth, cli, i18n
+    from matching.places import bundled_geography
+    from matching.rounds import Engine
+    from matching.taxonomy import bundled_taxonomy
+
     from .realtime import Publisher
     from .sockets.live import LiveNamespace
     from .views import bp as views_bp
@@ -48,6 +52,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     i18n.init_app(app)
     api.init_app(app)
     app.extensions["jx_publisher"] = Publisher(app, socketio, projections)
+    app.extensions["jx_matching"] = Engine(bundled_taxonomy(), bundled_geography())
     socketio.on_namespace(LiveNamespace())
     app.register_blueprint(views_bp)
     app.add_url_rule("/vendor/<package>/<path:filename>", "vendor", _vendor_file)

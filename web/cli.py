@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import select
 
 from competition import eventlog, readmodel
 from competition.demo import seed_demo
 from competition.demo import DEMO_ADMIN, DEMO_CONTESTANT_PIN, DEMO_REFEREE_PIN
 from competition.models import Contest, DisplayLink
+from matching.demo import DEMO_TEAM, seed_matching
 from profiles.demo import seed_population
 from profiles.models import ContestOutcome
 
@@ -43,6 +44,10 @@ def register(app: Flask) -> None:
             session.commit()
             click.echo(f"demo: {made['workers']} workers with {made['contests']} past contests, "
                        f"{made['certificates']} certificates, {made['answers']} quiz answers")
+        made = seed_matching(session, current_app.extensions["jx_matching"])
+        session.commit()
+        if made["teams"]:
+            click.echo(f"demo: {made['teams']} service teams, {made['needs']} needs, a proposed matching round")
 
     @app.cli.command("verify-chain")
     @click.argument("code")
@@ -76,6 +81,7 @@ def register(app: Flask) -> None:
         click.echo(f"    工作人员 Staff console   {base}/console   (登录 {DEMO_ADMIN[0]} / {DEMO_ADMIN[1]})")
         click.echo(f"    裁判平板 Referee tablet   {base}/login?role=referee   (e.g. WZ-R1 / PIN {DEMO_REFEREE_PIN})")
         click.echo(f"    选手平板 Contestant tablet {base}/login?role=contestant   (e.g. WZ001 / PIN {DEMO_CONTESTANT_PIN})")
+        click.echo(f"    匹配 Matching console     {base}/matching   (服务队 Team: {DEMO_TEAM[0]} / {DEMO_TEAM[1]})")
         click.echo(f"    API 文档 API docs         {base}/api/v1/docs")
         for link, code in session.execute(select(DisplayLink, Contest.code).join(Contest)
                                           .where(DisplayLink.revoked_at.is_(None)).order_by(DisplayLink.id)):

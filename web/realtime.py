@@ -30,6 +30,7 @@ from competition.livefeed import ContestFeed, Delta, RosterEntry, load_roster
 from competition.models import ContestEvent, Contestant, Panel, PanelMember, Referee
 from competition.projections import ContestProjection
 from competition.readmodel import ProjectionCache
+from matching.models import Need
 
 NAMESPACE = "/live"
 
@@ -79,6 +80,31 @@ class Publisher:
         if self.background:
             self._ensure_task()
             self._wake.set()
+
+    def publish_matching(self, events: Iterable) -> None:
+        """Tell the parties of each matching event at once (an inbox is small; nothing to coalesce):
+        the team it concerns (``team:<id>``), the enterprise whose need it is (``enterprise:<id>``)
+        and the staff console (``matching:staff``). Clients re-read what they show on a message."""
+        events = list(events)
+        if not events:
+            return
+        need_ids = {e.need_id for e in events if e.need_id is not None}
+        enterprise_of = {}
+        if need_ids:
+            with self.app.app_context(), self._reader() as session:
+                enterprise_of = dict(session.execute(select(Need.id, Need.enterprise_id)
+                                                     .where(Need.id.in_(need_ids))).all())
+        for event in events:
+            message = {"kind": event.kind, "event_id": event.id, "need_id": event.need_id, "team_id": event.team_id,
+                       "round_id": event.round_id, "bounty_id": event.bounty_id, "server_time": server_time_ms()}
+            rooms = ["matching:staff"]
+            if event.team_id is not None:
+                rooms.append(f"team:{event.team_id}")
+            if event.need_id in enterprise_of:
+                rooms.append(f"enterprise:{enterprise_of[event.need_id]}")
+            for room in rooms:
+                self.socketio.emit("matching", message, namespace=NAMESPACE, to=room)
+            self.sent += len(rooms)
 
     # --- the coalescing loop ------------------------------------------------------------------
     def _ensure_task(self) -> None:

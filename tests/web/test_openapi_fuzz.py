@@ -9,6 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 
 from competition.demo import DEMO_ADMIN, DEMO_CONTESTANT_PIN, DEMO_REFEREE_PIN
+from matching.demo import DEMO_TEAM
+from profiles.demo import DEMO_HR
 from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
@@ -34,6 +36,8 @@ def credentials(fuzzed_app):
         "admin": {"Authorization": "Bearer " + token_for(client, "admin", *DEMO_ADMIN, contest=None)},
         "referee": {"Authorization": "Bearer " + token_for(client, "referee", "WZ-R1", DEMO_REFEREE_PIN)},
         "contestant": {"Authorization": "Bearer " + token_for(client, "contestant", "WZ008", DEMO_CONTESTANT_PIN)},
+        "hr": {"Authorization": "Bearer " + token_for(client, "admin", *DEMO_HR, contest=None)},
+        "team": {"Authorization": "Bearer " + token_for(client, "admin", *DEMO_TEAM, contest=None)},
     }
 
 

@@ -93,10 +93,10 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(RuleSetError, _ruleset_error)
     app.register_error_handler(ProfileError, _profile_error)
 
-    from . import auth, contests, marking, profiles, rosters, selection, setup, talent
+    from . import auth, contests, marking, matching, profiles, rosters, selection, setup, talent
 
-    for blueprint in (auth.blp, contests.blp, marking.blp, profiles.blp, rosters.blp, selection.blp, setup.blp,
-                      talent.blp):
+    for blueprint in (auth.blp, contests.blp, marking.blp, matching.blp, profiles.blp, rosters.blp, selection.blp,
+                      setup.blp, talent.blp):
         api.register_blueprint(blueprint)
 
 

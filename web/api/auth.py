@@ -47,7 +47,7 @@ class Tokens(MethodView):
         return {"token": token, "principal": principal, "role": principal.partition(":")[0],
                 "expires_at": row.expires_at}
 
-    @require_roles("admin", "referee", "contestant", "hr")
+    @require_roles("admin", "referee", "contestant", "hr", "team")
     @blp.response(204)
     @blp.alt_response(401, description="No bearer token, or it is not live")
     @blp.doc(security=[{"bearer": []}])
@@ -62,7 +62,7 @@ class Tokens(MethodView):
 
 @blp.route("/auth/me")
 class Me(MethodView):
-    @require_roles("admin", "referee", "contestant", "display", "hr")
+    @require_roles("admin", "referee", "contestant", "display", "hr", "team")
     @blp.response(200, MeOut)
     @blp.alt_response(401, description="Not signed in")
     @blp.doc(security=[{"bearer": []}])
@@ -71,7 +71,7 @@ class Me(MethodView):
         scope = current_principal().scope
         return {"principal": scope.principal, "role": scope.role, "name": scope.name,
                 "contest_id": scope.contest_id, "site_id": scope.site_id, "is_chief": scope.is_chief,
-                "enterprise_id": scope.enterprise_id}
+                "enterprise_id": scope.enterprise_id, "service_team_id": scope.service_team_id}
 
 
 @blp.route("/time")

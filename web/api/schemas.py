@@ -53,6 +53,7 @@ class MeOut(Schema):
     site_id = fields.Integer(allow_none=True)
     is_chief = fields.Boolean()
     enterprise_id = fields.Integer(allow_none=True, metadata={"description": "Enterprise HR: their enterprise"})
+    service_team_id = fields.Integer(allow_none=True, metadata={"description": "A service team account: its team"})
 
 
 class TimeOut(Schema):

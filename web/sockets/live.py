@@ -20,6 +20,7 @@ from ..extensions import db
 from ..realtime import NAMESPACE, server_time_ms
 
 SCOPES = ("contest", "site", "contestant", "referee")
+MATCHING_SCOPES = ("team", "enterprise", "matching")
 
 
 def _refuse(error: str, message: str) -> dict:
@@ -75,6 +76,8 @@ class LiveNamespace(Namespace):
     def _join(self, data):
         if not isinstance(data, dict):
             return _refuse("bad_request", "join takes an object: {contest, scope, site?, contestant?, since?}")
+        if data.get("scope") in MATCHING_SCOPES:
+            return self._join_matching(data)
         since = data.get("since")
         if since is not None and (isinstance(since, bool) or not isinstance(since, int) or since < 0):
             return _refuse("bad_request", "since: a sequence number (integer ≥ 0)")
@@ -105,6 +108,27 @@ class LiveNamespace(Namespace):
             return answer
         answer.update(kind="snapshot", snapshot=feed.snapshot(site_id))
         return answer
+
+    def _join_matching(self, data: dict):
+        """Matching rooms: a team its inbox, an enterprise's HR its needs, staff the console. The
+        messages say what changed; clients re-read it over the REST API."""
+        principal = self.principals.get(request.sid)
+        if principal is None:
+            return _refuse("unauthorized", "not signed in")
+        who, scope = principal.scope, data["scope"]
+        ident = data.get("id")
+        if scope == "matching" and who.role == "admin":
+            room = "matching:staff"
+        elif scope == "team" and (who.role == "admin" or (who.role == "team" and who.service_team_id == ident)):
+            room = f"team:{ident}" if isinstance(ident, int) and not isinstance(ident, bool) else None
+        elif scope == "enterprise" and (who.role == "admin" or (who.role == "hr" and who.enterprise_id == ident)):
+            room = f"enterprise:{ident}" if isinstance(ident, int) and not isinstance(ident, bool) else None
+        else:
+            return _refuse("forbidden", f"{who.role} may not follow {scope} {ident}")
+        if room is None:
+            return _refuse("bad_request", "id: the team's or enterprise's id (an integer)")
+        join_room(room)
+        return {"ok": True, "scope": scope, "room": room, "server_time": server_time_ms()}
 
     def _room_for(self, data: dict):
         """Return ``(room, (contest, scope, target id))`` the principal may join, or a refusal."""

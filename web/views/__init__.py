@@ -6,4 +6,4 @@ from flask import Blueprint
 
 bp = Blueprint("views", __name__)
 
-from . import console, profiles, public, screens, signin, tablets  # noqa: E402,F401  (routes register on bp)
+from . import console, matching, profiles, public, screens, signin, tablets  # noqa: E402,F401  (routes register on bp)

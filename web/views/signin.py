@@ -16,7 +16,7 @@ from ..i18n import trt
 from . import bp
 
 HOME = {"admin": "views.console", "referee": "views.referee_tablet", "contestant": "views.contestant_tablet",
-        "hr": "views.my_enterprise"}
+        "hr": "views.my_enterprise", "team": "views.team_inbox"}
 
 
 @bp.route("/login", methods=["GET", "POST"])
