@@ -32,11 +32,11 @@ def post_bounty(session: Session, taxonomy: Taxonomy, *, enterprise_id: int, tit
     if session.get(Enterprise, enterprise_id) is None:
         raise NotFound("enterprise", enterprise_id, "enterprise_id")
     if not title.strip():
-        raise MatchingError("title: 必填 · required", "title")
+        raise MatchingError("必填 · required", "title")
     taxonomy.codes(fields)
     reward = _decimal(reward_yuan, "reward_yuan")
     if deadline < (today or utcnow().date()):
-        raise MatchingError("deadline: already past", "deadline")
+        raise MatchingError("already past", "deadline")
     bounty = Bounty(enterprise_id=enterprise_id, title=title.strip(), description=description, fields=list(fields),
                     reward_yuan=str(reward), deadline=deadline, status="open")
     session.add(bounty)
@@ -59,7 +59,7 @@ def claim(session: Session, bounty_id: int, *, proposal: str, actor: str, team_i
     if worker_id is not None and session.get(Worker, worker_id) is None:
         raise NotFound("worker", worker_id, "worker_id")
     if not proposal.strip():
-        raise MatchingError("proposal: say how you would solve it (必填 · required)", "proposal")
+        raise MatchingError("say how you would solve it (必填 · required)", "proposal")
     same = select(BountyClaim).where(BountyClaim.bounty_id == bounty_id,
                                      BountyClaim.team_id == team_id if team_id is not None
                                      else BountyClaim.worker_id == worker_id)

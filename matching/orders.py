@@ -43,17 +43,17 @@ def post_need(session: Session, taxonomy: Taxonomy, geography: Geography, *, ent
     if session.get(Enterprise, enterprise_id) is None:
         raise NotFound("enterprise", enterprise_id, "enterprise_id")
     if kind not in NEED_KINDS:
-        raise MatchingError(f"kind: one of {', '.join(NEED_KINDS)}", "kind")
+        raise MatchingError(f"one of {', '.join(NEED_KINDS)}", "kind")
     if not title.strip():
-        raise MatchingError("title: 必填 · required", "title")
+        raise MatchingError("必填 · required", "title")
     if not fields:
-        raise MatchingError("fields: name at least one skill field", "fields")
+        raise MatchingError("name at least one skill field", "fields")
     taxonomy.codes(fields)
     geography.at(place)
     if urgency not in (1, 2, 3):
-        raise MatchingError("urgency: 1 (normal), 2 (soon) or 3 (urgent)", "urgency")
+        raise MatchingError("1 (normal), 2 (soon) or 3 (urgent)", "urgency")
     if window_start and window_end and window_end < window_start:
-        raise MatchingError("window_end: before window_start", "window_end")
+        raise MatchingError("before window_start", "window_end")
     need = Need(enterprise_id=enterprise_id, kind=kind, title=title.strip(), description=description,
                 fields=list(dict.fromkeys(fields)), urgency=urgency, place=place,
                 window_start=window_start, window_end=window_end, status="posted")
@@ -101,7 +101,7 @@ def decline(session: Session, offer_id: int, *, team_id: int, reason: str, actor
             now: datetime | None = None) -> list[MatchingEvent]:
     """The team declines, saying why; the need goes back to matching without this team."""
     if not reason.strip():
-        raise MatchingError("reason: say why the team declines (必填 · required)", "reason")
+        raise MatchingError("say why the team declines (必填 · required)", "reason")
     offer = _team_offer(session, offer_id, team_id)
     offer.status, offer.decided_at, offer.reply = "declined", now or utcnow(), reason.strip()
     need = get_need(session, offer.need_id)
@@ -134,9 +134,9 @@ def _decimal(value, field: str) -> Decimal:
     try:
         number = Decimal(str(value))
     except InvalidOperation:
-        raise MatchingError(f"{field}: a number", field) from None
+        raise MatchingError(f"a number", field) from None
     if not number.is_finite() or number < 0:
-        raise MatchingError(f"{field}: 0 or more", field)
+        raise MatchingError(f"0 or more", field)
     return number
 
 
@@ -153,7 +153,7 @@ def complete(session: Session, need_id: int, *, solved: bool, benefit_yuan, hour
 def rate(session: Session, need_id: int, *, rating: int, comment: str, actor: str) -> list[MatchingEvent]:
     """Rate the service 1–5. The rating enters the team's record and each member's skill resume."""
     if rating not in (1, 2, 3, 4, 5):
-        raise MatchingError("rating: 1 to 5", "rating")
+        raise MatchingError("1 to 5", "rating")
     need = get_need(session, need_id)
     event = lifecycle.move(session, need, "rate", actor=actor, rating=rating, comment=comment)
     need.rating, need.rating_comment = rating, comment

@@ -48,7 +48,7 @@ def _scores(session: Session, worker_id: int) -> tuple[dict[str, float], dict[st
 def propose_pairings(session: Session, *, apprentice_ids: list[int], master_ids: list[int],
                      capacity: int = 2) -> list[PairingProposal]:
     if not 1 <= capacity <= 10:
-        raise MatchingError("capacity: 1 to 10 apprentices per master", "capacity")
+        raise MatchingError("1 to 10 apprentices per master", "capacity")
     workers = {w.id: w for w in session.scalars(select(Worker).where(Worker.id.in_(apprentice_ids + master_ids)))}
     for field, ids in (("apprentice_ids", apprentice_ids), ("master_ids", master_ids)):
         missing = [i for i in ids if i not in workers]
@@ -88,7 +88,7 @@ def record_pairing(session: Session, *, master_id: int, apprentice_id: int, acto
         if session.get(Worker, ident) is None:
             raise NotFound("worker", ident, field)
     if master_id == apprentice_id:
-        raise MatchingError("apprentice_id: a master cannot be their own apprentice", "apprentice_id")
+        raise MatchingError("a master cannot be their own apprentice", "apprentice_id")
     if session.scalar(select(Pairing).where(Pairing.master_id == master_id, Pairing.apprentice_id == apprentice_id)):
         raise MatchingError("paired already", "apprentice_id", 409)
     pairing = Pairing(master_id=master_id, apprentice_id=apprentice_id, since=since or date.today())

@@ -77,7 +77,7 @@ def run_round(session: Session, engine: Engine, *, actor: str, method: str = "op
               now: datetime | None = None) -> tuple[MatchRound, list[MatchingEvent]]:
     """Propose a team for every open need (or none, saying why) and record the round."""
     if method not in METHODS:
-        raise MatchingError(f"method: one of {', '.join(METHODS)}", "method")
+        raise MatchingError(f"one of {', '.join(METHODS)}", "method")
     events = orders.expire_due(session, now=now)
     for old in session.scalars(select(MatchRound).where(MatchRound.status == "proposed")):
         old.status = "superseded"
@@ -191,9 +191,9 @@ def _stable(session, needs, teams, rows, costs, unmatched, left, method):
 def set_preferences(session: Session, *, side: str, owner_id: int, ranked: list[int], actor: str) -> list[MatchingEvent]:
     """Replace one side's ranking: a need's teams (side ``need``) or a team's needs (side ``team``)."""
     if side not in ("need", "team"):
-        raise MatchingError("side: need or team", "side")
+        raise MatchingError("need or team", "side")
     if len(set(ranked)) != len(ranked):
-        raise MatchingError("ranked: each may appear once", "ranked")
+        raise MatchingError("each may appear once", "ranked")
     if side == "need":
         orders.get_need(session, owner_id)
         for team_id in ranked:
@@ -216,7 +216,7 @@ def set_preferences(session: Session, *, side: str, owner_id: int, ranked: list[
 def add_rule(session: Session, *, need_id: int, team_id: int, kind: str, reason: str, actor: str) -> tuple[PairRule, list[MatchingEvent]]:
     """Pin (always propose) or forbid (never propose) one pair; a new rule on the pair replaces the old."""
     if kind not in ("pin", "forbid"):
-        raise MatchingError("kind: pin or forbid", "kind")
+        raise MatchingError("pin or forbid", "kind")
     need = orders.get_need(session, need_id)
     orders.get_team(session, team_id)
     if need.status not in lifecycle.OPEN:
@@ -252,7 +252,7 @@ def send_offers(session: Session, round_id: int, *, actor: str, hours: int = OFF
         raise MatchingError(f"round {round_id} is {round_.status}: only the latest proposed round is sent",
                             "round_id", 409)
     if not 1 <= hours <= 24 * 14:
-        raise MatchingError("hours: 1 to 336", "hours")
+        raise MatchingError("1 to 336", "hours")
     now = now or utcnow()
     events = []
     for pair in session.scalars(select(RoundPair).where(RoundPair.round_id == round_id,

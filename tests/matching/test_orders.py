@@ -86,8 +86,9 @@ def test_a_decline_sends_the_need_back_to_matching_without_that_team(session, wo
     round_, _ = rounds.run_round(session, engine_, actor=STAFF)
     rounds.send_offers(session, round_.id, actor=STAFF)
     offer = session.scalar(select(Offer).where(Offer.need_id == need.id))
-    with pytest.raises(MatchingError, match="reason"):
+    with pytest.raises(MatchingError, match="say why") as caught:
         orders.decline(session, offer.id, team_id=welders.id, reason=" ", actor="team:9")
+    assert caught.value.field == "reason" and need.status == "offered"
     orders.decline(session, offer.id, team_id=welders.id, reason="设备检修，本月无人手", actor="team:9")
     assert need.status == "posted" and need.team_id is None
     rounds.run_round(session, engine_, actor=STAFF)

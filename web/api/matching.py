@@ -14,6 +14,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 from sqlalchemy import select
 
 from matching import bounties, orders, pairing, queries, rounds
+from matching.errors import MatchingError
 from matching.models import NEED_KINDS, Bounty, MatchRound, Need, Offer, ServiceTeam
 from profiles.models import Worker
 
@@ -287,7 +288,7 @@ def _enterprise_for_post(body: dict) -> int:
             abort(403, "只能为本企业发布 Only for your own enterprise")
         return principal.scope.enterprise_id
     if body.get("enterprise_id") is None:
-        abort(422, "enterprise_id: staff name the enterprise")
+        raise MatchingError("staff name the enterprise the need is for", "enterprise_id")
     return body["enterprise_id"]
 
 
