@@ -154,9 +154,13 @@ class TeamOut(Schema):
     solved = fields.Integer()
 
 
+class PendingOut(OfferOut):
+    need = fields.Nested(NeedOut)
+
+
 class InboxOut(Schema):
     team = fields.Nested(TeamOut)
-    pending = fields.List(fields.Dict(), metadata={"description": "Offers awaiting a reply, each with its need"})
+    pending = fields.List(fields.Nested(PendingOut), metadata={"description": "Offers awaiting a reply, each with its need"})
     serving = fields.List(fields.Nested(NeedOut))
     replied = fields.List(fields.Nested(OfferOut))
 

@@ -71,6 +71,8 @@ export function reloadOn(scope, id) {
   });
 }
 
+const REPLIES = { accepted: tr("已接单", "accepted"), declined: tr("已婉拒", "declined"),
+                  expired: tr("已过期", "expired"), withdrawn: tr("企业已撤回", "withdrawn") };
 const esc = (text) => String(text ?? "").replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 export function teamInbox(element) {
@@ -92,7 +94,7 @@ export function teamInbox(element) {
           · ${esc(places[need.place] || need.place)} · ${tr("距离", "Distance")} ${esc(why.km)} km
           · ${tr("领域覆盖", "Coverage")} ${Math.round((why.coverage || 0) * 100)}%</p>
         <p>${esc(need.description)}</p>
-        <p>${tr("答复截止", "Reply by")} <time>${esc(new Date(offer.deadline + "Z").toLocaleString())}</time></p>
+        <p>${tr("答复截止", "Reply by")} <time>${esc(new Date(/(Z|[+-]\d\d:\d\d)$/.test(offer.deadline) ? offer.deadline : offer.deadline + "Z").toLocaleString())}</time></p>
         <button class="primary accept">${tr("接单", "Accept")}</button>
         <button class="decline">${tr("婉拒", "Decline")}</button> <span class="error" role="alert"></span>
       </article>`;
@@ -101,7 +103,7 @@ export function teamInbox(element) {
       `<li>${esc(n.title)} · ${esc(n.enterprise)} · ${esc(n.status_name)}</li>`).join("")}</ul>`
       : `<p class="empty">${tr("无", "None")}</p>`;
     document.getElementById("replied").innerHTML = inbox.replied.length ? `<ul>${inbox.replied.map((o) =>
-      `<li>#${o.need_id} ${esc(o.status)} ${esc(o.reply)}</li>`).join("")}</ul>` : `<p class="empty">${tr("无", "None")}</p>`;
+      `<li>#${o.need_id} ${esc(REPLIES[o.status] || o.status)} ${esc(o.reply)}</li>`).join("")}</ul>` : `<p class="empty">${tr("无", "None")}</p>`;
     element.querySelectorAll("article.offer").forEach((card) => {
       const id = card.dataset.offer;
       const fail = (answer) => { card.querySelector(".error").textContent = answer.message || tr("请求失败", "Request failed"); };
