@@ -15,7 +15,7 @@ from profiles.models import Enterprise, Worker
 from . import lifecycle
 from .errors import MatchingError, NotFound
 from .models import Bounty, BountyClaim, MatchingEvent, ServiceTeam
-from .orders import _decimal
+from .orders import amount
 from .taxonomy import Taxonomy
 
 
@@ -34,7 +34,7 @@ def post_bounty(session: Session, taxonomy: Taxonomy, *, enterprise_id: int, tit
     if not title.strip():
         raise MatchingError("必填 · required", "title")
     taxonomy.codes(fields)
-    reward = _decimal(reward_yuan, "reward_yuan")
+    reward = amount(reward_yuan, "reward_yuan")
     if deadline < (today or utcnow().date()):
         raise MatchingError("already past", "deadline")
     bounty = Bounty(enterprise_id=enterprise_id, title=title.strip(), description=description, fields=list(fields),
@@ -91,7 +91,7 @@ def pay(session: Session, bounty_id: int, *, paid_yuan, actor: str, now: datetim
     bounty = get_bounty(session, bounty_id)
     if bounty.status != "awarded":
         raise MatchingError(f"bounty {bounty_id} is {bounty.status}: pay an awarded bounty", "bounty_id", 409)
-    paid = _decimal(paid_yuan, "paid_yuan")
+    paid = amount(paid_yuan, "paid_yuan")
     bounty.status, bounty.paid_yuan, bounty.paid_at = "paid", str(paid), now or utcnow()
     return [lifecycle.record(session, "bounty_paid", actor=actor, bounty_id=bounty_id, paid_yuan=str(paid),
                              reward_yuan=bounty.reward_yuan)]

@@ -130,7 +130,8 @@ def start(session: Session, need_id: int, *, actor: str) -> list[MatchingEvent]:
     return [lifecycle.move(session, need, "start", actor=actor)]
 
 
-def _decimal(value, field: str) -> Decimal:
+def amount(value, field: str) -> Decimal:
+    """An exact, finite, non-negative decimal (yuan, hours), refused by ``field`` otherwise."""
     try:
         number = Decimal(str(value))
     except InvalidOperation:
@@ -142,7 +143,7 @@ def _decimal(value, field: str) -> Decimal:
 
 def complete(session: Session, need_id: int, *, solved: bool, benefit_yuan, hours, actor: str) -> list[MatchingEvent]:
     """Record the outcome: solved or not, the benefit in yuan and the hours spent (exact decimals)."""
-    benefit, spent = _decimal(benefit_yuan, "benefit_yuan"), _decimal(hours, "hours")
+    benefit, spent = amount(benefit_yuan, "benefit_yuan"), amount(hours, "hours")
     need = get_need(session, need_id)
     event = lifecycle.move(session, need, "complete", actor=actor, solved=solved, benefit_yuan=str(benefit),
                            hours=str(spent))

@@ -13,10 +13,27 @@ from .models import (NEED_KINDS, Bounty, BountyClaim, MatchingEvent, MatchRound,
                      ServiceTeam, ServiceTeamMember)
 
 
-def need_json(session: Session, need: Need, *, history: bool = False) -> dict:
+def latest_offers(session: Session, need_ids) -> dict[int, Offer]:
+    """The newest offer of each need, in one query."""
+    newest = (select(func.max(Offer.id)).where(Offer.need_id.in_(list(need_ids))).group_by(Offer.need_id)
+              .scalar_subquery())
+    return {o.need_id: o for o in session.scalars(select(Offer).where(Offer.id.in_(newest)))}
+
+
+def needs_json(session: Session, needs) -> list[dict]:
+    """Several needs at once: their latest offers are read in one query, not one per need."""
+    needs = list(needs)
+    offers = latest_offers(session, [n.id for n in needs])
+    return [need_json(session, n, offer=offers.get(n.id)) for n in needs]
+
+
+def need_json(session: Session, need: Need, *, history: bool = False, offer: Offer | None | bool = True) -> dict:
+    """One need as plain data. ``offer``: its latest offer when the caller read it already (None for
+    none); left at True, it is looked up here."""
     enterprise = session.get(Enterprise, need.enterprise_id)
     team = session.get(ServiceTeam, need.team_id) if need.team_id else None
-    offer = session.scalar(select(Offer).where(Offer.need_id == need.id).order_by(Offer.id.desc()).limit(1))
+    if offer is True:
+        offer = latest_offers(session, [need.id]).get(need.id)
     out = {"id": need.id, "enterprise_id": need.enterprise_id, "enterprise": enterprise.name, "kind": need.kind,
            "kind_name": NEED_KINDS[need.kind][0], "title": need.title, "description": need.description,
            "fields": need.fields, "urgency": need.urgency, "place": need.place,
@@ -46,10 +63,11 @@ def inbox(session: Session, team_id: int) -> dict:
     pending = [o for o in offers if o.status == "offered"]
     serving = session.scalars(select(Need).where(Need.team_id == team_id, Need.status.in_(ACTIVE[1:]))
                               .order_by(Need.id)).all()
+    pending_needs = {n.id: n for n in session.scalars(select(Need).where(Need.id.in_([o.need_id for o in pending])))}
     return {"team": team_json(session, session.get(ServiceTeam, team_id)),
-            "pending": [dict(offer_json(session, o), need=need_json(session, session.get(Need, o.need_id)))
+            "pending": [dict(offer_json(session, o), need=need_json(session, pending_needs[o.need_id], offer=o))
                         for o in pending],
-            "serving": [need_json(session, n) for n in serving],
+            "serving": needs_json(session, serving),
             "replied": [offer_json(session, o) for o in offers if o.status != "offered"][:20]}
 
 
@@ -67,7 +85,7 @@ def team_json(session: Session, team: ServiceTeam, *, record: bool = False) -> d
     if record:
         done = session.scalars(select(Need).where(Need.team_id == team.id, Need.status.in_(("completed", "rated")))
                                .order_by(Need.id.desc())).all()
-        out["orders"] = [need_json(session, n) for n in done]
+        out["orders"] = needs_json(session, done)
         out["solved"] = sum(1 for n in done if n.solved)
     return out
 

@@ -101,14 +101,14 @@ def run_round(session: Session, engine: Engine, *, actor: str, method: str = "op
             left[k] -= 1
     rest = [i for i, n in enumerate(needs) if n.id not in pinned]
     costs, unmatched = engine.model.dense(_rows(need_table, rest), team_table,
-                                          _mask(needs, teams, rest, excluded))
+                                          _mask(needs, team_at, rest, excluded))
     summary: dict = {"needs": len(needs), "teams": len(teams), "pinned": len(pinned)}
     if method == "optimal":
         result = assign(costs, capacity=left, unmatched_cost=unmatched)
         chosen = {rest[i]: j for i, j in result.pairs}
         route = result.route
     else:
-        chosen, blocking = _stable(session, needs, teams, rest, costs, unmatched, left, method)
+        chosen, blocking = _stable(session, needs, team_at, rest, costs, unmatched, left, method)
         summary["blocking_pairs"] = blocking
         route = "deferred-acceptance"
     round_ = MatchRound(method=method, status="proposed", actor=actor, weights=engine.model.weights.as_json(),
@@ -147,9 +147,8 @@ def _rows(table: NeedTable, rows: list[int]) -> NeedTable:
     return NeedTable([table.fields[i] for i in rows], table.place[rows], table.urgency[rows])
 
 
-def _mask(needs: list[Need], teams: list[ServiceTeam], rows: list[int], excluded: set) -> np.ndarray:
-    mask = np.zeros((len(rows), len(teams)), dtype=bool)
-    team_at = {t.id: k for k, t in enumerate(teams)}
+def _mask(needs: list[Need], team_at: dict[int, int], rows: list[int], excluded: set) -> np.ndarray:
+    mask = np.zeros((len(rows), len(team_at)), dtype=bool)
     row_at = {needs[i].id: r for r, i in enumerate(rows)}
     for need_id, team_id in excluded:
         if need_id in row_at and team_id in team_at:
@@ -169,15 +168,14 @@ def _why_unmatched(teams: list[ServiceTeam], costs: np.ndarray, u: float) -> dic
             "message": "合适的服务队已满额或更适合其他需求 The teams that fit are full or fit other needs better"}
 
 
-def _stable(session, needs, teams, rows, costs, unmatched, left, method):
+def _stable(session, needs, team_at, rows, costs, unmatched, left, method):
     """Two-way selection over the stated preferences; pairs the cost model finds ineligible, or staff
     forbade, are not acceptable."""
     row_at = {needs[i].id: r for r, i in enumerate(rows)}
-    team_at = {t.id: k for k, t in enumerate(teams)}
     prefs = session.execute(select(Preference.side, Preference.need_id, Preference.team_id)
                             .where(Preference.need_id.in_(list(row_at))).order_by(Preference.rank)).all()
     need_prefs: list[list[int]] = [[] for _ in rows]
-    team_prefs: list[list[int]] = [[] for _ in teams]
+    team_prefs: list[list[int]] = [[] for _ in team_at]
     for side, need_id, team_id in prefs:
         r, k = row_at.get(need_id), team_at.get(team_id)
         if r is None or k is None or not costs[r, k] < unmatched[r]:

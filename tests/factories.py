@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
@@ -155,3 +156,23 @@ def build_world(session: Session, *, ruleset_text: str = SMALL_RULESET, contesta
     if start:
         setup.start_contest(session, contest, actor="staff:test", command_key=key())
     return world
+
+
+@contextmanager
+def demo_population(engine, *, workers: int, contests_per_trade: int, seed: int):
+    """A small demo population (profiles.demo) in its own transaction, rolled back afterwards; the
+    trade portrait cache is cleared on both sides so no other test sees it."""
+    from profiles import demo, queries
+
+    connection = engine.connect()
+    transaction = connection.begin()
+    session = Session(bind=connection, join_transaction_mode="create_savepoint")
+    queries.trade_portraits.clear()
+    demo.seed_population(session, workers=workers, contests_per_trade=contests_per_trade, seed=seed)
+    try:
+        yield session
+    finally:
+        session.close()
+        transaction.rollback()
+        connection.close()
+        queries.trade_portraits.clear()

@@ -11,8 +11,8 @@ from matching import bounties, pairing
 from matching.errors import MatchingError
 from matching.models import BountyClaim, MatchingEvent, ServiceTeam
 from matching.taxonomy import bundled_taxonomy
-from profiles import demo, queries
 from profiles.models import Enterprise, Worker
+from tests.factories import demo_population
 
 TODAY = date(2026, 11, 21)
 
@@ -91,17 +91,8 @@ def test_pairing_gives_each_apprentice_the_master_who_covers_most_of_their_gaps(
 
 @pytest.fixture(scope="module")
 def population(engine):
-    from sqlalchemy.orm import Session
-    connection = engine.connect()
-    transaction = connection.begin()
-    session = Session(bind=connection, join_transaction_mode="create_savepoint")
-    queries.trade_portraits.clear()
-    demo.seed_population(session, workers=150, contests_per_trade=6, seed=5)
-    yield session
-    session.close()
-    transaction.rollback()
-    connection.close()
-    queries.trade_portraits.clear()
+    with demo_population(engine, workers=150, contests_per_trade=6, seed=5) as session:
+        yield session
 
 
 def test_pairing_reads_real_portraits_and_pairs_within_a_trade(population):

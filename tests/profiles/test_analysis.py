@@ -7,24 +7,15 @@ from sqlalchemy import select
 
 from profiles import analysis, demo, queries
 from profiles.models import Enterprise, Post, PostStandard, Worker
+from tests.factories import demo_population
 
 
 @pytest.fixture(scope="module")
 def population(engine):
-    """A small demo population in its own transaction, rolled back after the module."""
-    from sqlalchemy.orm import Session
-    connection = engine.connect()
-    transaction = connection.begin()
-    session = Session(bind=connection, join_transaction_mode="create_savepoint")
-    queries.trade_portraits.clear()
-    demo.seed_population(session, workers=240, contests_per_trade=8, seed=11)
-    # The population's first enterprise (other tests' enterprises may share this database).
-    firm = session.scalar(select(Enterprise).where(Enterprise.name == f"{demo.CITIES[0]}{demo.FIRMS[0]}有限公司"))
-    yield session, firm
-    session.close()
-    transaction.rollback()
-    connection.close()
-    queries.trade_portraits.clear()
+    with demo_population(engine, workers=240, contests_per_trade=8, seed=11) as session:
+        # The population's first enterprise (other tests' enterprises may share this database).
+        firm = session.scalar(select(Enterprise).where(Enterprise.name == f"{demo.CITIES[0]}{demo.FIRMS[0]}有限公司"))
+        yield session, firm
 
 
 def test_groups_cover_the_workforce_and_count_what_the_portraits_say(population):

@@ -356,7 +356,7 @@ class Needs(MethodView):
             statement = statement.where(Need.enterprise_id == principal.scope.enterprise_id)
         if "status" in query:
             statement = statement.where(Need.status == query["status"])
-        return [queries.need_json(session, n) for n in session.scalars(statement.limit(500))]
+        return queries.needs_json(session, session.scalars(statement.limit(500)))
 
     @require_roles("admin", "hr")
     @blp.arguments(NeedIn)

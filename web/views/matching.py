@@ -32,7 +32,7 @@ def needs_page():
     field_names, place_names = _names()
     enterprises = (session.scalars(select(Enterprise).order_by(Enterprise.id)).all()
                    if principal.role == "admin" else [])
-    return render("needs.html", needs=[queries.need_json(session, n) for n in session.scalars(statement)],
+    return render("needs.html", needs=queries.needs_json(session, session.scalars(statement)),
                   kinds=NEED_KINDS, enterprises=enterprises, field_names=field_names, place_names=place_names)
 
 
