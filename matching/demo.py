@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from profiles.accounts import StaffAccount, create_staff_account
+from profiles.demo import DEMO_HR
 from profiles.models import Enterprise, Worker
 
 from . import bounties, orders, rounds
@@ -59,6 +60,9 @@ def seed_matching(session: Session, engine: rounds.Engine, *, seed: int = 5) -> 
     enterprises = session.scalars(select(Enterprise).order_by(Enterprise.id)).all()
     if not enterprises:
         return {"teams": 0, "needs": 0}
+    # The demo HR account's enterprise comes first: it posts today's first needs, so its page shows them.
+    hr_enterprise = session.scalar(select(StaffAccount.enterprise_id).where(StaffAccount.username == DEMO_HR[0]))
+    enterprises.sort(key=lambda e: e.id != hr_enterprise)
     workers = session.scalars(select(Worker).order_by(Worker.skill_level.desc(), Worker.id).limit(14 * 4)).all()
     teams = []
     for n, (place, fields, capacity) in enumerate(TEAMS):
