@@ -25,7 +25,9 @@ class ServiceTeam(Base):
     place: Mapped[str] = mapped_column(String(60))  # home township code (matching.places)
     fields: Mapped[list] = mapped_column(JSON)  # skill field codes (matching.taxonomy)
     capacity: Mapped[int] = mapped_column(Integer, default=2)
-    available: Mapped[bool] = mapped_column(Boolean, default=True)
+    available: Mapped[bool] = mapped_column(Boolean, default=True)  # takes new orders at all
+    away_from: Mapped[date | None] = mapped_column(Date)  # a period the team cannot serve (both or neither)
+    away_until: Mapped[date | None] = mapped_column(Date)
     account_id: Mapped[int | None] = mapped_column(ForeignKey("staff_accounts.id"), unique=True)  # the team's sign-in
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 

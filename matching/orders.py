@@ -6,7 +6,7 @@ appended and never commit.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import func, select
@@ -20,6 +20,14 @@ from .errors import InvalidTransition, MatchingError, NotFound
 from .models import NEED_KINDS, MatchingEvent, Need, Offer, ServiceTeam, ServiceTeamMember
 from .places import Geography
 from .taxonomy import Taxonomy
+
+
+CHINA = timedelta(hours=8)  # service days (needs' windows, teams' away periods) are calendar days in China
+
+
+def service_day(now: datetime) -> date:
+    """The calendar day in China at ``now`` (naive UTC, as every stored time)."""
+    return (now + CHINA).date()
 
 
 def get_need(session: Session, need_id: int) -> Need:
@@ -38,7 +46,8 @@ def get_team(session: Session, team_id: int) -> ServiceTeam:
 
 def post_need(session: Session, taxonomy: Taxonomy, geography: Geography, *, enterprise_id: int, kind: str,
               title: str, fields: list[str], place: str, actor: str, description: str = "", urgency: int = 1,
-              window_start: date | None = None, window_end: date | None = None) -> tuple[Need, list[MatchingEvent]]:
+              window_start: date | None = None, window_end: date | None = None,
+              now: datetime | None = None) -> tuple[Need, list[MatchingEvent]]:
     """Post a need (需求): it waits for the next matching round."""
     if session.get(Enterprise, enterprise_id) is None:
         raise NotFound("enterprise", enterprise_id, "enterprise_id")
@@ -54,9 +63,11 @@ def post_need(session: Session, taxonomy: Taxonomy, geography: Geography, *, ent
         raise MatchingError("1 (normal), 2 (soon) or 3 (urgent)", "urgency")
     if window_start and window_end and window_end < window_start:
         raise MatchingError("before window_start", "window_end")
+    if window_end and window_end < service_day(now or utcnow()):
+        raise MatchingError("already past: the window must end today or later", "window_end")
     need = Need(enterprise_id=enterprise_id, kind=kind, title=title.strip(), description=description,
                 fields=list(dict.fromkeys(fields)), urgency=urgency, place=place,
-                window_start=window_start, window_end=window_end, status="posted")
+                window_start=window_start, window_end=window_end, status="posted", posted_at=now or utcnow())
     session.add(need)
     session.flush()
     return need, [lifecycle.record(session, "need_posted", actor=actor, need_id=need.id, after="posted",

@@ -83,12 +83,15 @@ def propose_pairings(session: Session, *, apprentice_ids: list[int], master_ids:
 
 def record_pairing(session: Session, *, master_id: int, apprentice_id: int, actor: str,
                    since: date | None = None) -> tuple[Pairing, list[MatchingEvent]]:
-    """Sign a pairing (师徒结对): it appears on both resumes."""
-    for field, ident in (("master_id", master_id), ("apprentice_id", apprentice_id)):
-        if session.get(Worker, ident) is None:
+    """Sign a pairing (师徒结对) of two workers of one trade: it appears on both resumes."""
+    master, apprentice = session.get(Worker, master_id), session.get(Worker, apprentice_id)
+    for field, ident, worker in (("master_id", master_id, master), ("apprentice_id", apprentice_id, apprentice)):
+        if worker is None:
             raise NotFound("worker", ident, field)
     if master_id == apprentice_id:
         raise MatchingError("a master cannot be their own apprentice", "apprentice_id")
+    if master.trade != apprentice.trade:
+        raise MatchingError(f"of another trade ({apprentice.trade}) than the master ({master.trade})", "apprentice_id")
     if session.scalar(select(Pairing).where(Pairing.master_id == master_id, Pairing.apprentice_id == apprentice_id)):
         raise MatchingError("paired already", "apprentice_id", 409)
     pairing = Pairing(master_id=master_id, apprentice_id=apprentice_id, since=since or date.today())

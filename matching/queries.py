@@ -4,13 +4,13 @@ round's proposals, the bounty board. Plain data, no Flask."""
 from __future__ import annotations
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
-from profiles.models import Enterprise, Worker
+from profiles.models import Enterprise, Pairing, Worker
 
 from .lifecycle import ACTIVE, STATE_NAMES
-from .models import (NEED_KINDS, Bounty, BountyClaim, MatchingEvent, MatchRound, Need, Offer, PairRule, RoundPair,
-                     ServiceTeam, ServiceTeamMember)
+from .models import (NEED_KINDS, Bounty, BountyClaim, MatchingEvent, MatchRound, Need, Offer, PairRule, Preference,
+                     RoundPair, ServiceTeam, ServiceTeamMember)
 
 
 def latest_offers(session: Session, need_ids) -> dict[int, Offer]:
@@ -79,7 +79,7 @@ def team_json(session: Session, team: ServiceTeam, *, record: bool = False) -> d
                             .where(Need.team_id == team.id, Need.status == "rated")).one()
     load = session.scalar(select(func.count()).where(Need.team_id == team.id, Need.status.in_(ACTIVE)))
     out = {"id": team.id, "name": team.name, "place": team.place, "fields": team.fields, "capacity": team.capacity,
-           "available": team.available, "load": load,
+           "available": team.available, "away_from": team.away_from, "away_until": team.away_until, "load": load,
            "members": [{"worker_id": m.id, "name": m.name, "leader": m.leader} for m in members],
            "ratings": rated[0], "rating_mean": round(float(rated[1]), 2) if rated[1] is not None else None}
     if record:
@@ -88,6 +88,32 @@ def team_json(session: Session, team: ServiceTeam, *, record: bool = False) -> d
         out["orders"] = needs_json(session, done)
         out["solved"] = sum(1 for n in done if n.solved)
     return out
+
+
+def rankings(session: Session, side: str, owner_ids) -> dict[int, list[int]]:
+    """双向选择 as stated so far, in one query: per need its teams best first (side ``need``), or per
+    team its needs best first (side ``team``)."""
+    owner, other = ((Preference.need_id, Preference.team_id) if side == "need"
+                    else (Preference.team_id, Preference.need_id))
+    out: dict[int, list[int]] = {}
+    for who, choice in session.execute(select(owner, other).where(Preference.side == side, owner.in_(list(owner_ids)))
+                                       .order_by(owner, Preference.rank)):
+        out.setdefault(who, []).append(choice)
+    return out
+
+
+def pairings(session: Session, *, enterprise_id: int | None = None, pairing_id: int | None = None) -> list[dict]:
+    """师带徒 pairs signed so far, newest first (of one enterprise's apprentices, or one pair, when given)."""
+    master, apprentice = aliased(Worker), aliased(Worker)
+    statement = (select(Pairing.id, Pairing.since, master.id, master.name, apprentice.id, apprentice.name, master.trade)
+                 .join(master, master.id == Pairing.master_id).join(apprentice, apprentice.id == Pairing.apprentice_id)
+                 .order_by(Pairing.id.desc()))
+    if enterprise_id is not None:
+        statement = statement.where(apprentice.enterprise_id == enterprise_id)
+    if pairing_id is not None:
+        statement = statement.where(Pairing.id == pairing_id)
+    return [{"id": i, "since": since, "master_id": m, "master": m_name, "apprentice_id": a, "apprentice": a_name,
+             "trade": trade} for i, since, m, m_name, a, a_name, trade in session.execute(statement)]
 
 
 def round_json(session: Session, round_: MatchRound) -> dict:

@@ -4,7 +4,9 @@ then send the offers. Two-way selection (双向选择) runs the same way with a 
 A round works on every need that is posted or proposed (a re-run supersedes the last unsent
 round), over the available teams with the places they have left (capacity minus the orders they
 hold). A pair is never proposed when staff forbade it, when the team declined or let an offer for
-that need expire, or when the cost model finds it ineligible; a pinned pair is always proposed.
+that need expire, when the team is away for the whole of the need's time window
+(``matching.teams``), or when the cost model finds it ineligible; a need whose window has passed
+gets no team. A pinned pair is always proposed.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from sqlalchemy.orm import Session
 from profiles.db import utcnow
 
 from . import lifecycle, orders
+from .teams import away_for_window, service_day, window_passed
 from .assign import assign
 from .costs import CostModel, NeedTable, TeamTable, Weights
 from .errors import MatchingError, NotFound
@@ -78,6 +81,8 @@ def run_round(session: Session, engine: Engine, *, actor: str, method: str = "op
     """Propose a team for every open need (or none, saying why) and record the round."""
     if method not in METHODS:
         raise MatchingError(f"one of {', '.join(METHODS)}", "method")
+    now = now or utcnow()
+    today = service_day(now)
     events = orders.expire_due(session, now=now)
     for old in session.scalars(select(MatchRound).where(MatchRound.status == "proposed")):
         old.status = "superseded"
@@ -100,8 +105,8 @@ def run_round(session: Session, engine: Engine, *, actor: str, method: str = "op
             pinned[need_id] = k
             left[k] -= 1
     rest = [i for i, n in enumerate(needs) if n.id not in pinned]
-    costs, unmatched = engine.model.dense(_rows(need_table, rest), team_table,
-                                          _mask(needs, team_at, rest, excluded))
+    ineligible, passed = _ineligible([needs[i] for i in rest], teams, excluded, today)
+    costs, unmatched = engine.model.dense(_rows(need_table, rest), team_table, ineligible)
     summary: dict = {"needs": len(needs), "teams": len(teams), "pinned": len(pinned)}
     if method == "optimal":
         result = assign(costs, capacity=left, unmatched_cost=unmatched)
@@ -112,7 +117,7 @@ def run_round(session: Session, engine: Engine, *, actor: str, method: str = "op
         summary["blocking_pairs"] = blocking
         route = "deferred-acceptance"
     round_ = MatchRound(method=method, status="proposed", actor=actor, weights=engine.model.weights.as_json(),
-                        route=route, summary={}, run_at=now or utcnow())
+                        route=route, summary={}, run_at=now)
     session.add(round_)
     session.flush()
     total = 0.0
@@ -122,7 +127,7 @@ def run_round(session: Session, engine: Engine, *, actor: str, method: str = "op
         if k is None:
             r = row_of[i]
             session.add(RoundPair(round_id=round_.id, need_id=need.id, team_id=None, cost=float(unmatched[r]),
-                                  reasons=_why_unmatched(teams, costs[r], unmatched[r])))
+                                  reasons=_why_unmatched(teams, costs[r], unmatched[r], passed[r])))
             total += float(unmatched[r])
             continue
         team = teams[k]
@@ -147,21 +152,49 @@ def _rows(table: NeedTable, rows: list[int]) -> NeedTable:
     return NeedTable([table.fields[i] for i in rows], table.place[rows], table.urgency[rows])
 
 
-def _mask(needs: list[Need], team_at: dict[int, int], rows: list[int], excluded: set) -> np.ndarray:
-    mask = np.zeros((len(rows), len(team_at)), dtype=bool)
-    row_at = {needs[i].id: r for r, i in enumerate(rows)}
+def _ineligible(needs: list[Need], teams: list[ServiceTeam], excluded: set, today) -> tuple[np.ndarray, np.ndarray]:
+    """What rules out a pair besides the cost model: (needs × teams mask of pairs forbidden, refused or
+    with the team away for the whole window; per need, whether its window has passed)."""
+    mask = away_for_window(needs, teams, today)
+    row_at = {n.id: r for r, n in enumerate(needs)}
+    team_at = {t.id: k for k, t in enumerate(teams)}
     for need_id, team_id in excluded:
         if need_id in row_at and team_id in team_at:
             mask[row_at[need_id], team_at[team_id]] = True
-    return mask
+    passed = np.array([window_passed(n, today) for n in needs], dtype=bool)
+    mask[passed] = True
+    return mask, passed
 
 
-def _why_unmatched(teams: list[ServiceTeam], costs: np.ndarray, u: float) -> dict:
-    """Why a need got no team: none eligible, or the teams that fit went to needs they fit better."""
+def candidates(session: Session, engine: Engine, needs: list[Need], *,
+               now: datetime | None = None) -> dict[int, list[tuple[int, float]]]:
+    """Per need, the teams a round could propose for it now, best fit first, with the pair's cost:
+    the choices two-way selection offers each side (a round ignores a ranked pair outside them)."""
+    today = service_day(now or utcnow())
+    teams = session.scalars(select(ServiceTeam).where(ServiceTeam.available.is_(True)).order_by(ServiceTeam.id)).all()
+    if not needs or not teams:
+        return {n.id: [] for n in needs}
+    need_table, team_table = engine.tables(session, needs, teams)
+    ineligible, _ = _ineligible(needs, teams, _excluded(session, [n.id for n in needs]), today)
+    costs, unmatched = engine.model.dense(need_table, team_table, ineligible)
+    out = {}
+    for r, need in enumerate(needs):
+        fits = np.flatnonzero(costs[r] < unmatched[r])
+        out[need.id] = [(teams[k].id, round(float(costs[r, k]), 4)) for k in fits[np.argsort(costs[r, fits], kind="stable")]]
+    return out
+
+
+def _why_unmatched(teams: list[ServiceTeam], costs: np.ndarray, u: float, passed: bool) -> dict:
+    """Why a need got no team: its window passed, none eligible, or the teams that fit went to needs
+    they fit better."""
+    if passed:
+        return {"unmatched": "window_passed",
+                "message": "需求的时间窗口已过，请企业更新或撤回 The need's time window has passed: update or withdraw it"}
     eligible = np.flatnonzero(costs < u)
     if not len(eligible):
         return {"unmatched": "no_eligible_team",
-                "message": "没有符合条件的服务队（领域覆盖、距离或已拒绝） No eligible team (fields, distance, or refused)"}
+                "message": "没有符合条件的服务队（领域覆盖、距离、时间冲突或已拒绝） "
+                           "No eligible team (fields, distance, away in the window, or refused)"}
     best = int(eligible[np.argmin(costs[eligible])])
     return {"unmatched": "outbid", "best_team_id": teams[best].id, "best_team": teams[best].name,
             "best_cost": round(float(costs[best]), 4),

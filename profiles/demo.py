@@ -119,10 +119,19 @@ def seed_population(session: Session, *, workers: int = 3000, contests_per_trade
     session.execute(insert(Certificate), certificates)
     session.execute(insert(Achievement), achievements)
     session.execute(insert(QuizResponse), answers)
-    masters = [w for w, p in zip(ids, people) if p[3] >= 4]
-    apprentices = [w for w, p in zip(ids, people) if p[3] <= 2]
-    session.execute(insert(Pairing), [{"master_id": m, "apprentice_id": a, "since": date(2024, rng.randint(1, 12), 1)}
-                                      for m, a in zip(masters[: len(apprentices)], apprentices)][:300])
+    # 师带徒 within one enterprise and one trade: some of its seniors each teach one of its juniors.
+    # (Its own random stream, so the contest history below does not depend on how many pairs there are.)
+    pairing_rng = random.Random(seed + 1)
+    groups: dict[tuple[int, str], tuple[list[int], list[int]]] = {}
+    for worker_id, row, (ruleset, _, _, level) in zip(ids, rows, people):
+        masters, apprentices = groups.setdefault((row["enterprise_id"], ruleset.trade), ([], []))
+        if level >= 4:
+            masters.append(worker_id)
+        elif level <= 2:
+            apprentices.append(worker_id)
+    pairs = [{"master_id": m, "apprentice_id": a, "since": date(2024, pairing_rng.randint(1, 12), 1)}
+             for masters, apprentices in groups.values() for m, a in list(zip(masters, apprentices))[::2]]
+    session.execute(insert(Pairing), pairs[:300])
 
     # A contest history per trade: contests of 20–40 entrants, results drawn from abilities.
     day = date(2023, 3, 1)

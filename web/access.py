@@ -42,6 +42,13 @@ def may_read_worker(worker_id: int) -> None:
         abort(403, "只能查看本人或本企业职工的档案 Only your own profile, your enterprise's workers (HR), or staff")
 
 
+def readable_workers(worker_ids) -> set[int]:
+    """Which of these workers' profiles the signed-in user may open (pages link only those)."""
+    if current_principal() is None:
+        return set()
+    return {worker_id for worker_id in worker_ids if _speaks_for(worker_id)}
+
+
 def may_read_enterprise(enterprise_id: int) -> None:
     """Staff read every enterprise; HR only its own."""
     principal = current_principal()

@@ -113,3 +113,92 @@ def test_a_need_goes_from_posting_through_a_live_offer_to_a_rating_in_the_teams_
     finally:
         for context in (hr_context, team_context, staff_context):
             context.close()
+
+
+def test_two_way_selection_and_a_teams_availability_are_set_on_the_pages(browser, live_server):
+    from .conftest import api, sign_in
+
+    need_title = "端到端：双向选择的钣金需求"
+    hr_token = sign_in(live_server, "admin", *DEMO_HR, contest=None)
+    team_id = api(live_server, "GET", "/api/v1/auth/me", token=sign_in(live_server, "admin", *DEMO_TEAM,
+                                                                        contest=None))[1]["service_team_id"]
+    status, need = api(live_server, "POST", "/api/v1/needs", {"kind": "problem", "title": need_title,
+                                                              "fields": ["sheet-metal"], "place": "zhili"}, hr_token)
+    assert status == 201, need
+    hr_context, hr = signed_in(browser, live_server, *DEMO_HR)
+    team_context, team = signed_in(browser, live_server, *DEMO_TEAM)
+    staff_context, staff = signed_in(browser, live_server, *DEMO_ADMIN)
+    try:
+        # The enterprise ranks the 织里镇 team first for its need.
+        hr.goto(f"{live_server}/needs")
+        ready(hr)
+        row = hr.locator(f"#needs tr[data-need='{need['id']}']")
+        row.locator("details.ranking summary").click()
+        row.locator("form.rank select[name=ranked]").first.select_option(str(team_id))
+        row.locator("form.rank button[type=submit]").click()
+        hr.wait_for_selector(f"#needs tr[data-need='{need['id']}'] details.ranking summary:has-text('(1)')")
+
+        # The team ranks that need first, and sets an away period (a reversed one is refused by name).
+        team.wait_for_url("**/teams/*/inbox")
+        ready(team)
+        team.locator("#team-ranking select[name=ranked]").first.select_option(str(need["id"]))
+        team.click("#team-ranking button[type=submit]")
+        team.wait_for_load_state()
+        ready(team)
+        assert team.locator("#team-ranking select[name=ranked]").first.input_value() == str(need["id"])
+        team.fill("#team-settings input[name=away_from]", "2031-05-10")
+        team.fill("#team-settings input[name=away_until]", "2031-05-01")
+        team.click("#team-settings button[type=submit]")
+        team.locator("#team-settings .form-error:has-text('away_from')").wait_for()
+        assert team.locator("#team-settings input[name=away_until]").get_attribute("aria-invalid") == "true"
+        team.fill("#team-settings input[name=away_until]", "2031-05-20")
+        team.fill("#team-settings input[name=capacity]", "4")
+        team.click("#team-settings button[type=submit]")
+        team.wait_for_load_state()
+        ready(team)
+        assert team.locator("#team-settings input[name=away_until]").input_value() == "2031-05-20"
+        assert team.locator("#team-settings input[name=capacity]").input_value() == "4"
+        team.screenshot(path=str(SHOTS / "team-inbox-settings.png"), full_page=True)
+
+        # Staff run two-way selection: the pair both sides ranked first is matched, with no blocking pair.
+        staff.goto(f"{live_server}/matching")
+        ready(staff)
+        staff.select_option("#run-round select[name=method]", "stable-needs")
+        staff.click("#run-round button[type=submit]")
+        staff.wait_for_selector("#round h2:has-text('stable-needs')")
+        assert "织里镇劳模工匠服务队" in staff.locator(f"#pairs tr[data-need='{need['id']}']").inner_text()
+        assert "阻塞对 Blocking pairs 0" in " ".join(staff.locator("#round p").first.inner_text().split())
+
+        # Clearing the away period (both dates empty) is saved as none.
+        team.fill("#team-settings input[name=away_from]", "")
+        team.fill("#team-settings input[name=away_until]", "")
+        team.click("#team-settings button[type=submit]")
+        team.wait_for_load_state()
+        ready(team)
+        assert team.locator("#team-settings input[name=away_from]").input_value() == ""
+        assert api(live_server, "GET", f"/api/v1/teams/{team_id}", token=hr_token)[1]["away_from"] is None
+    finally:
+        for context in (hr_context, team_context, staff_context):
+            context.close()
+
+
+def test_an_enterprise_pairs_apprentices_with_masters_from_their_portraits(browser, live_server):
+    hr_context, hr = signed_in(browser, live_server, *DEMO_HR)
+    try:
+        hr.goto(f"{live_server}/pairings")
+        ready(hr)
+        before = hr.locator("#signed tbody tr").count()
+        hr.click("#propose-pairings button[type=submit]")
+        proposal = hr.locator("#proposals tbody tr").first
+        proposal.wait_for(timeout=20000)
+        apprentice = proposal.locator("td").first.inner_text()
+        assert "%" in proposal.locator("td").nth(2).inner_text()
+        proposal.locator("button.sign").click()
+        hr.wait_for_selector("#proposals tr[data-signed='1']")
+        assert hr.locator("#signed tbody tr").first.locator("td").nth(1).inner_text() == apprentice
+        hr.screenshot(path=str(SHOTS / "pairings.png"), full_page=True)
+        hr.reload()
+        ready(hr)
+        assert hr.locator("#signed tbody tr").count() == before + 1  # signed for good, not just on the page
+    finally:
+        hr_context.close()

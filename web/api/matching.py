@@ -13,7 +13,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate
 from sqlalchemy import select
 
-from matching import bounties, orders, pairing, queries, rounds
+from matching import bounties, orders, pairing, queries, rounds, teams
 from matching.errors import MatchingError
 from matching.models import NEED_KINDS, Bounty, MatchRound, Need, Offer, ServiceTeam
 from profiles.models import Worker
@@ -110,6 +110,7 @@ class NeedOut(Schema):
     rating = fields.Integer(allow_none=True)
     rating_comment = fields.String(allow_none=True)
     history = fields.List(fields.Dict())
+    preferences = fields.List(fields.Integer(), metadata={"description": "双向选择: the teams it ranked, best first"})
 
 
 class DeclineIn(Strict):
@@ -139,6 +140,15 @@ class MemberOut(Schema):
     leader = fields.Boolean()
 
 
+class TeamSettingsIn(Strict):
+    available = fields.Boolean(metadata={"description": "Takes new orders at all"})
+    capacity = fields.Integer(validate=validate.Range(1, teams.MAX_CAPACITY),
+                              metadata={"description": "Orders at once (offered, accepted, in service)"})
+    away_from = fields.Date(allow_none=True, metadata={"description": "With away_until: days the team cannot serve; "
+                                                                      "both null to clear"})
+    away_until = fields.Date(allow_none=True)
+
+
 class TeamOut(Schema):
     id = fields.Integer()
     name = fields.String()
@@ -146,12 +156,15 @@ class TeamOut(Schema):
     fields_ = fields.List(fields.String(), data_key="fields", attribute="fields")
     capacity = fields.Integer()
     available = fields.Boolean()
+    away_from = fields.Date(allow_none=True)
+    away_until = fields.Date(allow_none=True)
     load = fields.Integer()
     members = fields.List(fields.Nested(MemberOut))
     ratings = fields.Integer()
     rating_mean = fields.Float(allow_none=True)
     orders = fields.List(fields.Nested(NeedOut))
     solved = fields.Integer()
+    preferences = fields.List(fields.Integer(), metadata={"description": "双向选择: the needs it ranked, best first"})
 
 
 class PendingOut(OfferOut):
@@ -261,6 +274,22 @@ class PairingIn(Strict):
     apprentice_ids = fields.List(fields.Integer(validate=ROW_ID), required=True, validate=validate.Length(min=1, max=500))
     master_ids = fields.List(fields.Integer(validate=ROW_ID), required=True, validate=validate.Length(min=1, max=500))
     capacity = fields.Integer(load_default=2, validate=validate.Range(1, 10))
+
+
+class PairingRecordIn(Strict):
+    master_id = fields.Integer(required=True, validate=ROW_ID)
+    apprentice_id = fields.Integer(required=True, validate=ROW_ID)
+    since = fields.Date(metadata={"description": "Default: today"})
+
+
+class PairingRecordOut(Schema):
+    id = fields.Integer()
+    master_id = fields.Integer()
+    master = fields.String()
+    apprentice_id = fields.Integer()
+    apprentice = fields.String()
+    trade = fields.String()
+    since = fields.Date()
 
 
 class PairingOut(Schema):
@@ -471,7 +500,8 @@ class NeedPreferences(MethodView):
         events = rounds.set_preferences(session, side="need", owner_id=need_id, ranked=body["ranked"], actor=actor())
         session.commit()
         publish(events)
-        return queries.need_json(session, session.get(Need, need_id))
+        return dict(queries.need_json(session, session.get(Need, need_id)),
+                    preferences=queries.rankings(session, "need", [need_id]).get(need_id, []))
 
 
 # --- teams ---------------------------------------------------------------------------------------
@@ -497,6 +527,26 @@ class TeamView(MethodView):
         """A team's record: members, completed orders with outcomes and ratings."""
         session = db().session
         return queries.team_json(session, orders.get_team(session, team_id), record=True)
+
+    @require_roles("admin", "team")
+    @blp.arguments(TeamSettingsIn)
+    @blp.response(200, TeamOut)
+    @blp.alt_response(403, description="Another team")
+    @blp.alt_response(404, description="No such team")
+    @blp.alt_response(422, description="Capacity out of range, an away period with one date or ending before it starts")
+    @blp.doc(**SIGNED_IN)
+    def patch(self, body, team_id: int):
+        """A team's availability: taking orders or not, how many at once, days it is away. Staff or the team."""
+        session = db().session
+        _team_id(team_id)
+        settings = {name: body[name] for name in ("available", "capacity") if name in body}
+        if "away_from" in body or "away_until" in body:
+            start, end = body.get("away_from"), body.get("away_until")
+            settings["away"] = None if start is None and end is None else (start, end)
+        events = teams.update_team(session, team_id, actor=actor(), **settings)
+        session.commit()
+        publish(events)
+        return queries.team_json(session, session.get(ServiceTeam, team_id), record=True)
 
 
 @blp.route(f"/teams/<{ROUTE_ID}:team_id>/inbox")
@@ -533,7 +583,8 @@ class TeamPreferences(MethodView):
         events = rounds.set_preferences(session, side="team", owner_id=team_id, ranked=body["ranked"], actor=actor())
         session.commit()
         publish(events)
-        return queries.team_json(session, session.get(ServiceTeam, team_id))
+        return dict(queries.team_json(session, session.get(ServiceTeam, team_id)),
+                    preferences=queries.rankings(session, "team", [team_id]).get(team_id, []))
 
 
 def _offer_team(offer_id: int) -> int:
@@ -771,6 +822,44 @@ class Pay(MethodView):
 
 # --- master-apprentice pairing ---------------------------------------------------------------------
 
+@blp.route("/pairings")
+class Pairings(MethodView):
+    @require_roles("admin", "hr")
+    @blp.response(200, PairingRecordOut(many=True))
+    @blp.doc(**SIGNED_IN)
+    def get(self):
+        """师徒结对 signed so far, newest first (HR: its own enterprise's apprentices)."""
+        principal = current_principal()
+        return queries.pairings(db().session,
+                                enterprise_id=principal.scope.enterprise_id if principal.role == "hr" else None)
+
+    @require_roles("admin", "hr")
+    @blp.arguments(PairingRecordIn)
+    @blp.response(201, PairingRecordOut)
+    @blp.alt_response(403, description="HR: a worker of another enterprise")
+    @blp.alt_response(404, description="No such worker")
+    @blp.alt_response(409, description="Paired already")
+    @blp.alt_response(422, description="A worker paired with themself")
+    @blp.doc(**SIGNED_IN)
+    def post(self, body):
+        """Sign a pairing (师徒结对): it appears on both workers' skill resumes."""
+        session = db().session
+        _may_pair(body["master_id"], body["apprentice_id"])
+        signed, events = pairing.record_pairing(session, master_id=body["master_id"],
+                                                apprentice_id=body["apprentice_id"], actor=actor(),
+                                                since=body.get("since"))
+        session.commit()
+        publish(events)
+        return queries.pairings(session, pairing_id=signed.id)[0]
+
+
+def _may_pair(*worker_ids: int) -> None:
+    """HR pairs within its own enterprise (a missing worker is the service's 404, named by field)."""
+    for worker_id in worker_ids:
+        if db().session.get(Worker, worker_id) is not None:
+            may_read_worker(worker_id)
+
+
 @blp.route("/pairings/proposals")
 class PairingProposals(MethodView):
     @require_roles("admin", "hr")
@@ -781,9 +870,7 @@ class PairingProposals(MethodView):
     @blp.doc(**SIGNED_IN)
     def post(self, body):
         """师带徒: propose pairs that best cover apprentices' gaps with masters' strengths (nothing is saved)."""
-        for worker_id in body["apprentice_ids"] + body["master_ids"]:
-            if db().session.get(Worker, worker_id) is not None:
-                may_read_worker(worker_id)  # HR pairs within its own enterprise
+        _may_pair(*body["apprentice_ids"], *body["master_ids"])
         proposals = pairing.propose_pairings(db().session, apprentice_ids=body["apprentice_ids"],
                                              master_ids=body["master_ids"], capacity=body["capacity"])
         return [p.__dict__ for p in proposals]

@@ -4,13 +4,21 @@
 import { tr } from "./i18n.js";
 import { send, showError } from "./api.js";
 
-// A form's fields as JSON: multiple selects as lists, data-number as numbers, data-bool as booleans.
+// A form's fields as JSON: multiple selects as lists, data-number as numbers, data-bool as booleans,
+// data-list fields gathered in order into one list of numbers (志愿 1, 2, 3… with blanks skipped),
+// data-nullable fields sent as null when empty (to clear a date).
 function bodyOf(form) {
   const body = {};
   for (const element of form.elements) {
     if (!element.name || element.disabled) continue;
+    if ("list" in element.dataset) {
+      body[element.name] = body[element.name] || [];
+      if (element.value !== "") body[element.name].push(Number(element.value));
+      continue;
+    }
     if (element.multiple) { body[element.name] = [...element.selectedOptions].map((o) => o.value); continue; }
     if ("bool" in element.dataset) { body[element.name] = element.checked; continue; }
+    if (element.value === "" && "nullable" in element.dataset) { body[element.name] = null; continue; }
     if (element.value === "" && !element.required) continue;
     body[element.name] = element.type === "number" || "number" in element.dataset ? Number(element.value) : element.value;
   }
@@ -124,5 +132,42 @@ export function teamInbox(element) {
   follow("team", team, () => refresh(), (state) => {
     live.textContent = state === "live" ? tr("● 实时", "● live") : tr("○ 重连中", "○ reconnecting");
     live.dataset.state = state;
+  });
+}
+
+// 师带徒: propose pairs for the chosen apprentices and masters, then sign them one by one.
+export function pairingProposals(form) {
+  const names = JSON.parse(form.dataset.names);
+  const out = document.getElementById("proposals");
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const ids = (name) => [...form.elements.namedItem(name).selectedOptions].map((o) => Number(o.value));
+    const body = { apprentice_ids: ids("apprentice_ids"), master_ids: ids("master_ids"),
+                   capacity: Number(form.elements.namedItem("capacity").value) };
+    out.innerHTML = `<p class="empty">${tr("计算中…", "Working…")}</p>`;
+    const { ok, answer } = await send("POST", "/api/v1/pairings/proposals", body);
+    if (!ok) { out.innerHTML = ""; showError(form, answer); return; }
+    form.querySelector(".form-error").textContent = "";
+    out.innerHTML = answer.length ? `<table class="grid"><thead><tr><th>${tr("徒弟", "Apprentice")}</th>
+      <th>${tr("师傅", "Master")}</th><th>${tr("补短板程度", "Fit")}</th><th>${tr("各维度（差距 → 师傅可补）", "Per dimension (gap → covered)")}</th>
+      <th></th></tr></thead><tbody>${answer.map((p) => `<tr data-apprentice="${p.apprentice_id}" data-master="${p.master_id}">
+        <td>${esc(names[p.apprentice_id])}</td><td>${esc(names[p.master_id])}</td><td>${Math.round(p.fit * 100)}%</td>
+        <td>${p.dimensions.map((d) => `${esc(d.dimension)} ${d.gap} → ${d.covered}`).join("；")}</td>
+        <td><button class="primary sign">${tr("签约结对", "Sign")}</button> <span class="error" role="alert"></span></td></tr>`).join("")}
+      </tbody></table>` : `<p class="empty">${tr("没有可补短板的结对（画像证据不足或同工种无合适师傅）",
+                                                  "No pair covers a gap (too little portrait evidence, or no master fits)")}</p>`;
+    out.querySelectorAll("button.sign").forEach((button) => button.addEventListener("click", async () => {
+      const row = button.closest("tr");
+      const signed = await send("POST", "/api/v1/pairings", { master_id: Number(row.dataset.master),
+                                                              apprentice_id: Number(row.dataset.apprentice) });
+      if (!signed.ok) { row.querySelector(".error").textContent = signed.answer.message; return; }
+      button.replaceWith(Object.assign(document.createElement("strong"), { textContent: tr("已签约", "Signed") }));
+      row.dataset.signed = "1";
+      const pair = signed.answer;
+      const list = document.querySelector("#signed tbody");
+      list.querySelector(".empty")?.closest("tr").remove();
+      list.insertAdjacentHTML("afterbegin", `<tr><td>${esc(pair.master)}</td><td>${esc(pair.apprentice)}</td>
+        <td>${esc(pair.trade)}</td><td>${esc(pair.since)}</td></tr>`);
+    }));
   });
 }
