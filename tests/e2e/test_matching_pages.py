@@ -115,6 +115,15 @@ def test_a_need_goes_from_posting_through_a_live_offer_to_a_rating_in_the_teams_
             context.close()
 
 
+def save_settings(team, **values) -> None:
+    """Fill the team's 接单设置 form and save it; return once the page has reloaded what was saved."""
+    for name, value in values.items():
+        team.fill(f"#team-settings input[name={name}]", value)
+    with team.expect_navigation():
+        team.click("#team-settings button[type=submit]")
+    ready(team)
+
+
 def test_two_way_selection_and_a_teams_availability_are_set_on_the_pages(browser, live_server):
     from .conftest import api, sign_in
 
@@ -142,8 +151,8 @@ def test_two_way_selection_and_a_teams_availability_are_set_on_the_pages(browser
         team.wait_for_url("**/teams/*/inbox")
         ready(team)
         team.locator("#team-ranking select[name=ranked]").first.select_option(str(need["id"]))
-        team.click("#team-ranking button[type=submit]")
-        team.wait_for_load_state()
+        with team.expect_navigation():  # saved, then the page reloads what the server holds
+            team.click("#team-ranking button[type=submit]")
         ready(team)
         assert team.locator("#team-ranking select[name=ranked]").first.input_value() == str(need["id"])
         team.fill("#team-settings input[name=away_from]", "2031-05-10")
@@ -151,11 +160,7 @@ def test_two_way_selection_and_a_teams_availability_are_set_on_the_pages(browser
         team.click("#team-settings button[type=submit]")
         team.locator("#team-settings .form-error:has-text('away_from')").wait_for()
         assert team.locator("#team-settings input[name=away_until]").get_attribute("aria-invalid") == "true"
-        team.fill("#team-settings input[name=away_until]", "2031-05-20")
-        team.fill("#team-settings input[name=capacity]", "4")
-        team.click("#team-settings button[type=submit]")
-        team.wait_for_load_state()
-        ready(team)
+        save_settings(team, away_until="2031-05-20", capacity="4")
         assert team.locator("#team-settings input[name=away_until]").input_value() == "2031-05-20"
         assert team.locator("#team-settings input[name=capacity]").input_value() == "4"
         team.screenshot(path=str(SHOTS / "team-inbox-settings.png"), full_page=True)
@@ -170,11 +175,7 @@ def test_two_way_selection_and_a_teams_availability_are_set_on_the_pages(browser
         assert "阻塞对 Blocking pairs 0" in " ".join(staff.locator("#round p").first.inner_text().split())
 
         # Clearing the away period (both dates empty) is saved as none.
-        team.fill("#team-settings input[name=away_from]", "")
-        team.fill("#team-settings input[name=away_until]", "")
-        team.click("#team-settings button[type=submit]")
-        team.wait_for_load_state()
-        ready(team)
+        save_settings(team, away_from="", away_until="")
         assert team.locator("#team-settings input[name=away_from]").input_value() == ""
         assert api(live_server, "GET", f"/api/v1/teams/{team_id}", token=hr_token)[1]["away_from"] is None
     finally:

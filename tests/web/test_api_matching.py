@@ -190,3 +190,31 @@ def test_a_team_sees_its_members_names_without_links_it_may_not_open(demo_app, c
         assert staff.get(path).status_code == 200
     assert sign_in_page(demo_app, DEMO_HR).get("/pairings").status_code == 200
     assert team.get("/pairings").status_code == 403
+
+
+def test_a_bounty_is_claimed_by_a_team_and_by_craftsmen_then_chosen_and_paid(demo_app, client):
+    who = tokens(client)
+    bounty = client.post("/api/v1/bounties", json={"title": "揭榜：激光焊缝跟踪", "fields": ["welding"],
+                                                   "reward_yuan": "50000", "deadline": "2099-12-31"}, headers=who["hr"])
+    assert bounty.status_code == 201, bounty.get_json()
+    url = f"/api/v1/bounties/{bounty.get_json()['id']}"
+    by_team = client.post(f"{url}/claims", json={"proposal": "三周内给出方案"}, headers=who["team"])
+    assert by_team.status_code == 201
+    # A craftsman signed in on a tablet claims as themself, never for someone else.
+    assert client.post(f"{url}/claims", json={"proposal": "我来", "worker_id": 1},
+                       headers=who["contestant"]).status_code == 403
+    by_worker = client.post(f"{url}/claims", json={"proposal": "个人揭榜：改进焊枪摆动"}, headers=who["contestant"])
+    assert by_worker.status_code == 201, by_worker.get_json()
+    mine = by_worker.get_json()["claims"][-1]
+    assert mine["worker_id"] is not None and mine["team_id"] is None
+    again = client.post(f"{url}/claims", json={"proposal": "再来一次"}, headers=who["contestant"])
+    assert again.status_code == 409
+    by_staff = client.post(f"{url}/claims", json={"proposal": "代录", "worker_id": 2}, headers=who["admin"])
+    assert by_staff.status_code == 201 and by_staff.get_json()["claims"][-1]["worker_id"] == 2
+    assert client.post(f"{url}/claims", json={"proposal": "x"}, headers=who["hr"]).status_code == 403
+    chosen = client.post(f"{url}/choose", json={"claim_id": mine["id"]}, headers=who["hr"]).get_json()
+    assert chosen["status"] == "awarded" and chosen["chosen_claim_id"] == mine["id"]
+    late = client.post(f"{url}/claims", json={"proposal": "晚了", "worker_id": 3}, headers=who["admin"])
+    assert late.status_code == 409 and "closed" in late.get_json()["message"]
+    paid = client.post(f"{url}/payment", json={"paid_yuan": "50000.00"}, headers=who["hr"]).get_json()
+    assert paid["status"] == "paid" and paid["paid_yuan"] == "50000.00"

@@ -18,7 +18,7 @@ from matching.errors import MatchingError
 from matching.models import NEED_KINDS, Bounty, MatchRound, Need, Offer, ServiceTeam
 from profiles.models import Worker
 
-from ..access import may_read_worker
+from ..access import may_read_worker, own_worker_id
 from ..auth import current_principal, require_roles
 from ..extensions import db
 from .schemas import ROW_ID, Strict
@@ -761,22 +761,30 @@ class Bounties(MethodView):
 
 @blp.route(f"/bounties/<{ROUTE_ID}:bounty_id>/claims")
 class Claims(MethodView):
-    @require_roles("admin", "team")
+    @require_roles("admin", "team", "contestant")
     @blp.arguments(ClaimIn)
     @blp.response(201, BountyOut)
+    @blp.alt_response(403, description="A team or craftsman claiming for someone else")
     @blp.alt_response(404, description="No such bounty or worker")
     @blp.alt_response(409, description="Closed, or claimed already")
     @blp.alt_response(422, description="Neither or both of team and worker")
     @blp.doc(**SIGNED_IN)
     def post(self, body, bounty_id: int):
-        """揭榜: a team claims for itself; staff enter a single craftsman's claim (worker_id)."""
+        """揭榜: a team claims for itself, a craftsman signed in (on a contestant tablet) for themself;
+        staff enter a single craftsman's claim (worker_id)."""
         session = db().session
         principal = current_principal()
-        team_id = principal.scope.service_team_id if principal.role == "team" else None
-        if principal.role == "team" and body.get("worker_id") is not None:
-            abort(403, "服务队以本队名义揭榜 A team claims as itself")
+        team_id, worker_id = None, body.get("worker_id")
+        if principal.role in ("team", "contestant") and worker_id is not None:
+            abort(403, "只能以本人或本队名义揭榜 Claim only as yourself or your own team")
+        if principal.role == "team":
+            team_id = principal.scope.service_team_id
+        elif principal.role == "contestant":
+            worker_id = own_worker_id()
+            if worker_id is None:
+                abort(403, "此参赛账号未关联职工档案 This sign-in has no worker profile")
         _, events = bounties.claim(session, bounty_id, proposal=body["proposal"], team_id=team_id,
-                                   worker_id=body.get("worker_id"), actor=actor())
+                                   worker_id=worker_id, actor=actor())
         session.commit()
         publish(events)
         return queries.bounty_json(session, session.get(Bounty, bounty_id))
