@@ -9,7 +9,9 @@ sheet to the tablet per posted mark: the baseline.
 
 Printed, for each: latency from "mark accepted" (the REST answer) to "delta received" on every
 screen (p50/p95/p99), messages lost (a screen that ends behind the server's last sequence
-number, or saw a gap), and server CPU per delivered message, with the ratio to the baseline.
+number, or saw a gap), and server CPU per delivered message and per mark delivered (one mark's
+change reaching one screen or its tablet: a coalesced delta delivers several), with the ratios
+to the baseline.
 """
 
 from __future__ import annotations
@@ -208,8 +210,11 @@ def run_load(url: str, *, tablets: dict[int, dict], screens: list[dict], rate: f
             else:
                 latencies.append(max(0.0, arrival - at))
     gaps = sum(1 for per_screen in received for a, b in zip(per_screen, per_screen[1:]) if b[1] > a[2])
+    # A mark delivered = one mark's change reaching one screen (a coalesced delta delivers several)
+    # or its contestant's tablet: the same count for both servers when nothing is lost.
     return {"connect_s": connect_s, "cpu_s": cpu_s, "marks": len(accepted), "last_seq": last_seq, "latencies": latencies,
-            "lost": lost, "gaps": gaps, "deliveries": sum(len(r) for r in received) + sheets}
+            "lost": lost, "gaps": gaps, "deliveries": sum(len(r) for r in received) + sheets,
+            "mark_deliveries": len(latencies) + sheets}
 
 
 async def post_marks(rate: float, duration: float, idents: list[int], post_mark, server_pid: int):
@@ -345,15 +350,17 @@ def measure_bare(args, tmp: Path) -> dict:
     return result
 
 
-def report(name: str, result: dict) -> float:
+def report(name: str, result: dict) -> tuple[float, float]:
     lat = [x * 1000 for x in result["latencies"]]
-    per = result["cpu_s"] / max(1, result["deliveries"]) * 1e6
-    print(f"{name:34} marks {result['marks']:5}  deliveries {result['deliveries']:7}  "
-          f"latency p50 {percentile(lat, .5):6.1f} p95 {percentile(lat, .95):6.1f} p99 {percentile(lat, .99):6.1f} ms  "
-          f"lost {result['lost']} gaps {result['gaps']}  server CPU {result['cpu_s']:.2f} s = {per:.1f} µs/delivery  "
+    per_message = result["cpu_s"] / max(1, result["deliveries"]) * 1e6
+    per_mark = result["cpu_s"] / max(1, result["mark_deliveries"]) * 1e6
+    print(f"{name:34} marks {result['marks']:5}  messages {result['deliveries']:7}  marks delivered "
+          f"{result['mark_deliveries']:7}  latency p50 {percentile(lat, .5):6.1f} p95 {percentile(lat, .95):6.1f} "
+          f"p99 {percentile(lat, .99):6.1f} ms  lost {result['lost']} gaps {result['gaps']}  server CPU "
+          f"{result['cpu_s']:.2f} s = {per_message:.1f} µs/message = {per_mark:.1f} µs/mark delivered  "
           f"(connect {result['connect_s']:.1f} s)"
           + (f"  not accepted: {result['refused']}" if result.get("refused") else ""))
-    return per
+    return per_message, per_mark
 
 
 def main() -> None:
@@ -373,10 +380,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         app = measure_app(args, Path(tmp))
         bare = measure_bare(args, Path(tmp))
-    ours = report("匠星 (coalesced deltas)", app)
-    base = report("bare python-socketio (baseline)", bare)
+    ours, ours_mark = report("匠星 (coalesced deltas)", app)
+    base, base_mark = report("bare python-socketio (baseline)", bare)
     p99 = percentile([x * 1000 for x in app["latencies"]], .99)
-    print(f"server CPU per delivery: {ours / base:.2f}× the baseline (target ≤ 1.5×); "
+    # Coalescing (which the issue asks for) sends fewer, larger messages, so CPU per message is not
+    # the same unit on both sides; CPU per mark delivered to a client is (same marks, same clients).
+    print(f"server CPU per mark delivered: {ours_mark / base_mark:.2f}× the baseline (target ≤ 1.5×); "
+          f"per message: {ours / base:.2f}×; "
           f"p99 {p99:.0f} ms (target < 300 ms): {'MET' if p99 < 300 else 'MISSED'}; "
           f"lost {app['lost']} (target 0): {'MET' if app['lost'] == 0 and app['gaps'] == 0 else 'MISSED'}")
     print(f"(median of the per-screen latencies: {statistics.median(app['latencies']) * 1000:.1f} ms)"

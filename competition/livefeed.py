@@ -49,22 +49,39 @@ def load_sites(session: Session, contest_id: int) -> dict[int, dict]:
 
 @dataclass(frozen=True)
 class Delta:
+    """The changes between two log positions: whole ``rows`` for contestants whose own result
+    changed, and ``ranks`` — (id, site id, rank, site rank) — for those who only moved because
+    others scored. A mark that lifts one contestant past a hundred tied ones is one row and a
+    hundred small triples, not a hundred and one rows."""
+
     contest_id: int
     from_seq: int
     seq: int
     rows: tuple[dict, ...]
     progress: dict | None = None  # level progress per site, when it changed
+    ranks: tuple[tuple[int, int, int, int | None], ...] = ()
 
     def for_site(self, site_id: int) -> Delta:
         return Delta(self.contest_id, self.from_seq, self.seq,
                      tuple(r for r in self.rows if r["site_id"] == site_id),
-                     None if self.progress is None else {site_id: self.progress.get(site_id, {})})
+                     None if self.progress is None else {site_id: self.progress.get(site_id, {})},
+                     tuple(r for r in self.ranks if r[1] == site_id))
 
     def as_json(self) -> dict:
-        out = {"from_seq": self.from_seq, "seq": self.seq, "rows": list(self.rows)}
+        out = {"from_seq": self.from_seq, "seq": self.seq, "rows": list(self.rows),
+               "ranks": [[ident, rank, site_rank] for ident, _, rank, site_rank in self.ranks]}
         if self.progress is not None:
             out["progress"] = {str(site): counts for site, counts in self.progress.items()}
         return out
+
+
+OWN_FIELDS = ("id", "ticket_no", "name", "enterprise", "site_id", "total", "complete", "flags", "stage", "stage_status")
+
+
+def own_row(row: dict | None) -> dict | None:
+    """A contestant's own row as their tablet shows it: their result, not where others' marks put
+    them (ranks are on the public board, which honours the freeze)."""
+    return None if row is None else {name: row[name] for name in OWN_FIELDS}
 
 
 def _row(ident: int, site_id: int, rank: int, site_rank: int | None, result, person: RosterEntry | None) -> dict:
@@ -123,7 +140,7 @@ class ContestFeed:
         # Only rows whose rank, site rank or result object moved are rebuilt and compared: a flush
         # costs a walk over the ranks, not a dict per contestant (results are replaced, never mutated).
         site_ranks = _site_ranks(projection)
-        changed = []
+        changed, moved = [], []
         for row in projection.board():
             ident = row.contestant_id
             key = (row.rank, site_ranks.get(ident), row.result)
@@ -131,12 +148,22 @@ class ContestFeed:
             if old is not None and old[0] == key[0] and old[1] == key[1] and old[2] is key[2]:
                 continue
             self._shown[ident] = key
+            before = self.rows.get(ident)
+            if old is not None and old[2] is key[2] and before is not None:
+                # Moved by others' marks only: a new dict (deltas in the history keep the old one).
+                self.rows[ident] = {**before, "rank": key[0], "site_rank": key[1]}
+                moved.append((ident, row.site_id, key[0], key[1]))
+                continue
             shown = _row(ident, row.site_id, key[0], key[1], row.result, roster.get(ident))
-            if self.rows.get(ident) != shown:
-                self.rows[ident] = shown
+            if before == shown:
+                continue
+            self.rows[ident] = shown
+            if before is not None and own_row(before) == own_row(shown):
+                moved.append((ident, row.site_id, key[0], key[1]))
+            else:
                 changed.append(shown)
         delta = Delta(self.contest_id, self.seq, projection.seq, tuple(changed),
-                      progress if progress != self.progress else None)
+                      progress if progress != self.progress else None, tuple(moved))
         self.progress, self.seq = progress, projection.seq
         self.deltas.append(delta)
         while len(self.deltas) > self.history:

@@ -12,6 +12,7 @@ from competition.readmodel import ProjectionCache
 
 from . import config
 from .extensions import Database, migrate, socketio
+from .wire import JsonPacket
 
 NODE_MODULES = Path(__file__).resolve().parent.parent / "node_modules"
 # The browser files we serve from npm packages; nothing else under node_modules is reachable.
@@ -37,7 +38,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     migrate.init_app(app, database, directory=str(Path(__file__).parent / "migrations"))
     projections = app.extensions["jx_projections"] = ProjectionCache()
     socketio.init_app(app, async_mode=app.config["SOCKETIO_ASYNC_MODE"],
-                      message_queue=app.config["MESSAGE_QUEUE"])
+                      message_queue=app.config["MESSAGE_QUEUE"], serializer=JsonPacket)
 
     from . import api, auth, cli, i18n
     from matching.places import bundled_geography

@@ -26,7 +26,7 @@ from flask_socketio import SocketIO
 from sqlalchemy import select
 
 from competition import control, readmodel
-from competition.livefeed import ContestFeed, Delta, RosterEntry, load_roster
+from competition.livefeed import ContestFeed, Delta, RosterEntry, load_roster, own_row
 from competition.models import ContestEvent, Contestant, Panel, PanelMember, Referee
 from competition.projections import ContestProjection
 from competition.readmodel import ProjectionCache
@@ -158,9 +158,11 @@ class Publisher:
         whole = {"contest_id": contest_id, "scope": "contest", "server_time": stamp, **delta.as_json()}
         self.socketio.emit("delta", whole, namespace=NAMESPACE, to=f"staff:{contest_id}")
         sent = 1
+        # A tablet hears when its contestant's own result changed (not when others' marks move
+        # its rank: ranks are the public board's, which a freeze hides).
         for row in delta.rows:
             self.socketio.emit("sheet", {"contest_id": contest_id, "contestant_id": row["id"], "seq": delta.seq,
-                                         "row": row}, namespace=NAMESPACE, to=f"contestant:{row['id']}")
+                                         "row": own_row(row)}, namespace=NAMESPACE, to=f"contestant:{row['id']}")
             sent += 1
         if not public:
             return sent  # frozen: the public rooms keep the board as it stood

@@ -47,6 +47,8 @@ def test_killed_connections_mid_burst_lose_no_acknowledged_deduction_and_count_n
             return
         for row in delta["rows"]:
             state["rows"][row["id"]] = row
+        for ident, rank, site_rank in delta["ranks"]:  # moved by others' marks only
+            state["rows"][ident] = {**state["rows"][ident], "rank": rank, "site_rank": site_rank}
         state["seq"] = delta["seq"]
 
     screen.on("delta", apply, namespace="/live")

@@ -85,13 +85,17 @@ class SheetOwner(NamedTuple):
 
 
 def sheet_json(projection: ContestProjection, contestant: Contestant | SheetOwner) -> dict:
+    """The sheet as its reader may see it: a contestant gets no live rank (others' marks move it,
+    and during a freeze the public board must not be read off a tablet)."""
     ruleset = projection.ruleset
+    principal = current_principal()
     result = projection.results[contestant.id]
     state = projection.states.get(contestant.id)
     clock = projection.clock
     return {
         "contestant": {"id": contestant.id, "ticket_no": contestant.ticket_no, "site_id": contestant.site_id},
-        "seq": projection.seq, "total": str(result.total), "rank": projection.rank(contestant.id),
+        "seq": projection.seq, "total": str(result.total),
+        "rank": None if principal is None or principal.role == "contestant" else projection.rank(contestant.id),
         "complete": result.complete, "flags": list(result.flags),
         "aspects": [{"code": code, "marks": _str(a.marks), "status": a.status, "spread": a.spread,
                      "max": str(ruleset.aspects[code].max)} for code, a in result.aspects.items()],

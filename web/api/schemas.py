@@ -212,7 +212,8 @@ class SheetOut(Schema):
     contestant = fields.Dict()
     seq = fields.Integer()
     total = fields.String()
-    rank = fields.Integer()
+    rank = fields.Integer(allow_none=True, metadata={"description": "Live rank; null for the contestant themself "
+                                                                    "(ranks are on the public board, which a freeze hides)"})
     complete = fields.Boolean()
     flags = fields.List(fields.String())
     aspects = fields.List(fields.Dict())

@@ -11,6 +11,7 @@ from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, Namespace, join_room, leave_room
 
 from competition.access import display_link
+from competition.livefeed import own_row
 from competition.errors import ContestNotFound
 from competition.models import Contest, Contestant, Site
 from profiles.accounts import principal_of_token
@@ -96,7 +97,7 @@ class LiveNamespace(Namespace):
         if scope == "referee":
             return answer
         if scope == "contestant":
-            answer.update(kind="snapshot", row=feed.rows.get(target))
+            answer.update(kind="snapshot", row=own_row(feed.rows.get(target)))
             return answer
         site_id = target if scope == "site" else None
         if since is not None:

@@ -40,7 +40,6 @@ export async function startContestantTablet(config) {
   function renderSheet() {
     if (!sheet) return;
     document.getElementById("my-total").textContent = sheet.total;
-    document.getElementById("my-rank").textContent = sheet.rank;
     const next = sheet.stages.find((st) => st.status === "not_started");
     const running = currentStage();
     document.getElementById("stages").innerHTML = sheet.stages.map((st) => `
@@ -103,7 +102,7 @@ export async function startContestantTablet(config) {
   const feed = new LiveFeed({
     contest: config.contest, scope: "contestant", contestant: config.contestant,
     onStatus: (state) => { indicator(document.getElementById("connection"))(state); if (state === "live") outbox.flush(); },
-    onState: (f) => { if (f.row) { document.getElementById("my-total").textContent = f.row.total; document.getElementById("my-rank").textContent = f.row.rank; } },
+    onState: (f) => { if (f.row) document.getElementById("my-total").textContent = f.row.total; },
   });
   window.jxClock = clock;
   showOutbox(outbox.items);

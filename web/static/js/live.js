@@ -99,6 +99,11 @@ export class LiveFeed {
   apply(delta) {
     if (delta.seq <= this.seq) return;
     for (const row of delta.rows) this.rows.set(row.id, row);
+    // Contestants moved only by others' marks: [id, rank, site rank] (absolute, like rows).
+    for (const [id, rank, siteRank] of delta.ranks || []) {
+      const row = this.rows.get(id);
+      if (row) this.rows.set(id, { ...row, rank, site_rank: siteRank });
+    }
     if (delta.progress) Object.assign(this.progress, delta.progress);
     this.seq = delta.seq;
     this.applied += 1;
