@@ -15,7 +15,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Iterable, Iterator, NamedTuple
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from profiles.db import utcnow
@@ -113,9 +113,14 @@ def lock_head(session: Session, contest_id: int) -> Head:
     return Head(*row)
 
 
+_STORED = ("contest_id", "seq", "kind", "contestant_id", "aspect_code", "actor", "payload", "command_key",
+           "command_index", "recorded_at", "prev_hash", "hash")
+
+
 def append(session: Session, contest_id: int, new_events: Iterable[NewEvent], *, actor: str,
            command_key: str, head: Head) -> list[ContestEvent]:
-    """Append events after ``head`` (from ``lock_head`` in this transaction); return the rows.
+    """Append events after ``head`` (from ``lock_head`` in this transaction); return them as detached
+    records (no ``id``: an event is named by its contest and ``seq``).
 
     The caller must have checked ``find_command`` under the same lock, so a retried command is
     never appended twice; the unique constraint on ``command_key`` is the last guard.
@@ -130,23 +135,28 @@ def append(session: Session, contest_id: int, new_events: Iterable[NewEvent], *,
         seq = last_seq + 1
         digest = event_hash(last_hash, contest_id, seq, new.kind, new.contestant_id, new.aspect_code, actor,
                             payload, command_key, index, recorded_at)
-        row = ContestEvent(contest_id=contest_id, seq=seq, kind=new.kind, contestant_id=new.contestant_id,
-                           aspect_code=new.aspect_code, actor=actor, payload=payload, command_key=command_key,
-                           command_index=index, recorded_at=recorded_at, prev_hash=last_hash, hash=digest)
-        session.add(row)
-        rows.append(row)
+        rows.append(ContestEvent(contest_id=contest_id, seq=seq, kind=new.kind, contestant_id=new.contestant_id,
+                                 aspect_code=new.aspect_code, actor=actor, payload=payload, command_key=command_key,
+                                 command_index=index, recorded_at=recorded_at, prev_hash=last_hash, hash=digest))
         last_seq, last_hash = seq, digest
     if rows:
+        # A plain INSERT of the rows (they are returned as detached records, never changed again):
+        # the ORM's unit of work cost more than the rest of a mark's database work together.
+        session.execute(insert(ContestEvent), [{column: getattr(row, column) for column in _STORED} for row in rows])
         session.execute(
             update(Contest).where(Contest.id == contest_id)
             .values(last_seq=last_seq, last_hash=last_hash)
             .execution_options(synchronize_session=False)
         )
-        session.flush()
         contest = session.get(Contest, contest_id)
         if contest is not None:
             session.expire(contest, ["last_seq", "last_hash"])
     return rows
+
+
+def logged_event(row: ContestEvent) -> LoggedEvent:
+    """An appended row as projections see it: what reading it back from the log would give."""
+    return LoggedEvent(row.seq, row.kind, row.contestant_id, row.aspect_code, row.actor, json.loads(row.payload), None)
 
 
 def contestant_events(session: Session, contest_id: int, contestant_id: int) -> list[LoggedEvent]:

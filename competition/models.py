@@ -42,7 +42,8 @@ class Contest(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None]
 
-    rule_set_version: Mapped[RuleSetVersion] = relationship()
+    # Joined: a command needs the version (its digest names the compiled rule set) with every contest it loads.
+    rule_set_version: Mapped[RuleSetVersion] = relationship(lazy="joined")
     sites: Mapped[list[Site]] = relationship(back_populates="contest", order_by="Site.id")
     stages: Mapped[list[Stage]] = relationship(back_populates="contest", order_by="Stage.position")
 

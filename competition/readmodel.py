@@ -90,6 +90,22 @@ class ProjectionCache:
         with self._lock:
             yield self.current(session, contest_id)
 
+    @contextmanager
+    def reading_after(self, contest_id: int, digest: str, events: list[LoggedEvent]) -> Iterator[ContestProjection | None]:
+        """Apply events this process has just committed and hold the projection for reading, when
+        the cached projection stands right before them: the same as reading them back from the
+        log, without the round trips. Yields None when it does not (never built, behind, or a
+        contestant it does not know yet); the caller then reads through ``reading``."""
+        with self._lock:
+            projection = self._projections.get((contest_id, digest))
+            if (projection is None or not events or projection.seq != events[0].seq - 1
+                    or any(e.contestant_id is not None and e.contestant_id not in projection.entries for e in events)):
+                yield None
+                return
+            for event in events:
+                projection.apply(event)
+            yield projection
+
     def clear(self) -> None:
         with self._lock:
             self._projections.clear()

@@ -92,11 +92,16 @@ def test_untouched_chain_verifies(session):
     assert report.ok and report.events == session.get(Contest, world.contest.id).last_seq
 
 
+def stored(event) -> tuple:
+    """Where an appended event lies in the log (appended events come back without a row id)."""
+    return ContestEvent.contest_id == event.contest_id, ContestEvent.seq == event.seq
+
+
 def test_an_altered_mark_is_detected(session):
     world = build_world(session)
     _start(session, world)
     event = _mark(session, world, value=1).events[0]
-    session.execute(update(ContestEvent).where(ContestEvent.id == event.id)
+    session.execute(update(ContestEvent).where(*stored(event))
                     .values(payload=event.payload.replace('"value":1', '"value":3')))
     report = eventlog.verify_chain(session, world.contest.id)
     assert not report.ok
@@ -108,7 +113,7 @@ def test_a_removed_event_is_detected(session):
     _start(session, world)
     middle = _mark(session, world).events[0]
     _mark(session, world, seat=1)
-    session.execute(delete(ContestEvent).where(ContestEvent.id == middle.id))
+    session.execute(delete(ContestEvent).where(*stored(middle)))
     report = eventlog.verify_chain(session, world.contest.id)
     assert not report.ok and any(f"seq {middle.seq}: missing" in p for p in report.problems)
 
@@ -117,7 +122,7 @@ def test_a_removed_last_event_is_detected_by_the_head(session):
     world = build_world(session)
     _start(session, world)
     last = _mark(session, world).events[-1]
-    session.execute(delete(ContestEvent).where(ContestEvent.id == last.id))
+    session.execute(delete(ContestEvent).where(*stored(last)))
     assert not eventlog.verify_chain(session, world.contest.id).ok
 
 
@@ -131,6 +136,6 @@ def test_a_rewritten_chain_is_caught_by_recomputing_from_the_start(session):
     forged = eventlog.event_hash(first.prev_hash, first.contest_id, first.seq, first.kind, first.contestant_id,
                                  first.aspect_code, first.actor, payload, first.command_key, first.command_index,
                                  first.recorded_at)
-    session.execute(update(ContestEvent).where(ContestEvent.id == first.id).values(payload=payload, hash=forged))
+    session.execute(update(ContestEvent).where(*stored(first)).values(payload=payload, hash=forged))
     report = eventlog.verify_chain(session, world.contest.id)
     assert any(f"seq {first.seq + 1}: prev_hash" in p for p in report.problems)

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from hypothesis import given, settings, strategies as st
 
-from competition import marking, readmodel
+from competition import eventlog, marking, readmodel
 from competition.errors import ContestError
 from competition.eventlog import LoggedEvent
 from competition.projections import ContestProjection, Entry
@@ -128,3 +128,28 @@ def test_cache_following_real_services_matches_a_fresh_replay(session):
             pass  # refused commands are part of real traffic: they must leave no trace
         cache.current(session, world.contest.id)
     assert cache.current(session, world.contest.id).snapshot() == readmodel.rebuild(session, world.contest.id).snapshot()
+
+
+def test_a_process_applies_its_own_committed_events_only_right_after_what_the_cache_holds(session):
+    """What the mark endpoint does after its commit: the events it appended go into the cached
+    projection as they are when it stands right before them; the result equals a replay."""
+    world = build_world(session)
+    cache = readmodel.ProjectionCache()
+    contest_id, digest = world.contest.id, world.contest.rule_set_version.digest
+    start = marking.start_stage(session, contestant=world.contestants[0], stage_code="S1", actor="staff:t",
+                                command_key=key())
+    cache.current(session, contest_id)
+
+    def mark(seat: int) -> list:
+        outcome = marking.record_mark(session, referee=world.referees[0][seat], contestant=world.contestants[0],
+                                      aspect_code="J1", value=2, command_key=key())
+        return [eventlog.logged_event(e) for e in outcome.events]
+
+    with cache.reading_after(contest_id, digest, mark(0)) as projection:
+        assert projection is not None and projection.seq == cache.current(session, contest_id).seq
+    assert cache.current(session, contest_id).snapshot() == readmodel.rebuild(session, contest_id).snapshot()
+    mark(1)  # appended by "another process": the cache has not seen it
+    with cache.reading_after(contest_id, digest, mark(2)) as projection:
+        assert projection is None  # behind: the caller reads through the log instead
+    assert cache.current(session, contest_id).snapshot() == readmodel.rebuild(session, contest_id).snapshot()
+    assert start.events[0].seq < cache.current(session, contest_id).seq

@@ -19,6 +19,7 @@ from competition.access import (assigned_aspects, contest_by_code, contestant_by
                                 site_contestants)
 from competition.clock import ContestClock
 from competition.errors import InvalidMark, NotAssigned
+from competition.eventlog import logged_event
 from competition.models import Contest, Contestant, Referee
 from competition.projections import ContestProjection
 from competition.setup import ruleset_of
@@ -27,7 +28,7 @@ from scoring_rules import MarkError, score_aspect
 from scoring_rules.model import JudgementAspect, MeasurementAspect, ObjectiveAspect
 
 from ..auth import current_principal, require_roles
-from ..extensions import db, read_projection
+from ..extensions import db, projections, read_projection
 from .schemas import (AnswerIn, AssignmentsOut, CommandOut, CorrectionIn, DeductionIn, MarkIn, PreviewIn, PreviewOut,
                       ExtraTimeIn, ItemsOut, PauseIn, ResolutionIn, SheetOut, SignOffIn, StageIn, StartIn)
 
@@ -119,11 +120,18 @@ def _respond(contest: Contest, contestant: Contestant, outcome: marking.Outcome,
     events = [{"seq": e.seq, "kind": e.kind, "contestant_id": e.contestant_id, "aspect_code": e.aspect_code}
               for e in outcome.events]
     seq = events[-1]["seq"] if events else contest.last_seq
+    digest = contest.rule_set_version.digest
+    logged = [] if outcome.duplicate else [logged_event(e) for e in outcome.events]
     session.commit()
     if not outcome.duplicate:
         current_app.extensions["jx_publisher"].publish(contest_id, outcome.events)
-    with read_projection(contest_id) as projection:
-        sheet = sheet_json(projection, whose)
+    # The projection takes the events just committed as they are (no reading them back), when it
+    # stands right before them; otherwise it catches up from the log.
+    with projections().reading_after(contest_id, digest, logged) as projection:
+        sheet = sheet_json(projection, whose) if projection is not None else None
+    if sheet is None:
+        with read_projection(contest_id) as projection:
+            sheet = sheet_json(projection, whose)
     return {"duplicate": outcome.duplicate, "seq": seq, "events": events, "sheet": sheet}, \
         (200 if outcome.duplicate else status)
 
