@@ -96,23 +96,28 @@ class Head(NamedTuple):
     status: str
 
 
+_CONTESTS = Contest.__table__
 _LOCK_HEAD = (
-    update(Contest).where(Contest.id == bindparam("contest_id"))
-    .values(last_seq=Contest.last_seq)
-    .returning(Contest.last_seq, Contest.last_hash, Contest.status)
-    .execution_options(synchronize_session=False)
+    update(_CONTESTS).where(_CONTESTS.c.id == bindparam("contest_id"))
+    .values(last_seq=_CONTESTS.c.last_seq)
+    .returning(_CONTESTS.c.last_seq, _CONTESTS.c.last_hash, _CONTESTS.c.status)
 )
 
 
 def lock_head(session: Session, contest_id: int) -> Head:
     """Lock the contest's log head for this transaction; return it with the contest's status
     (current: nobody changes it while we hold the lock)."""
-    row = session.execute(_LOCK_HEAD, {"contest_id": contest_id}).first()
+    session.flush()  # what session.execute would autoflush: pending changes precede the head's read
+    row = session.connection().execute(_LOCK_HEAD, {"contest_id": contest_id}).first()
     if row is None:
         raise ContestNotFound(contest_id)
     return Head(*row)
 
 
+# Table-level statements: the ORM's bulk paths cost more than the database work itself.
+_INSERT = insert(ContestEvent.__table__)
+_MOVE_HEAD = (update(Contest.__table__).where(Contest.__table__.c.id == bindparam("contest_id"))
+              .values(last_seq=bindparam("last_seq"), last_hash=bindparam("last_hash")))
 _STORED = ("contest_id", "seq", "kind", "contestant_id", "aspect_code", "actor", "payload", "command_key",
            "command_index", "recorded_at", "prev_hash", "hash")
 
@@ -142,12 +147,10 @@ def append(session: Session, contest_id: int, new_events: Iterable[NewEvent], *,
     if rows:
         # A plain INSERT of the rows (they are returned as detached records, never changed again):
         # the ORM's unit of work cost more than the rest of a mark's database work together.
-        session.execute(insert(ContestEvent), [{column: getattr(row, column) for column in _STORED} for row in rows])
-        session.execute(
-            update(Contest).where(Contest.id == contest_id)
-            .values(last_seq=last_seq, last_hash=last_hash)
-            .execution_options(synchronize_session=False)
-        )
+        session.flush()  # pending changes (a status set with the event) go first, as an autoflush would
+        connection = session.connection()
+        connection.execute(_INSERT, [{column: getattr(row, column) for column in _STORED} for row in rows])
+        connection.execute(_MOVE_HEAD, {"contest_id": contest_id, "last_seq": last_seq, "last_hash": last_hash})
         contest = session.get(Contest, contest_id)
         if contest is not None:
             session.expire(contest, ["last_seq", "last_hash"])

@@ -136,14 +136,16 @@ def issue_token(session: Session, principal: str, *, now: datetime | None = None
     return token, row
 
 
-_TOKEN_BY_HASH = select(ApiToken).where(ApiToken.token_hash == bindparam("token_hash"))
+# Plain columns, not the entity: every API request reads its token.
+_TOKEN_BY_HASH = (select(ApiToken.principal, ApiToken.expires_at, ApiToken.revoked_at)
+                  .where(ApiToken.token_hash == bindparam("token_hash")))
 
 
 def principal_of_token(session: Session, token: str, *, now: datetime | None = None) -> str | None:
     """Return the principal a live token stands for, or None (unknown, expired or revoked)."""
     if not token or len(token) > 200:
         return None
-    row = session.scalar(_TOKEN_BY_HASH, {"token_hash": _token_digest(token)})
+    row = session.execute(_TOKEN_BY_HASH, {"token_hash": _token_digest(token)}).first()
     if row is None or row.revoked_at is not None or row.expires_at <= (now or utcnow()):
         return None
     return row.principal
