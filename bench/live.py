@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 ASPECTS = 40
+IDLE_PROBE_S = 3.0  # seconds with every client connected and no marks, before marking starts
 
 
 def ruleset_text() -> str:
@@ -188,7 +189,7 @@ def run_load(url: str, *, tablets: dict[int, dict], screens: list[dict], rate: f
         if pipe.recv() != "connected":
             raise SystemExit("a load process failed to connect its clients")
     connect_s = time.perf_counter() - started
-    accepted, cpu_s = asyncio.run(post_marks(rate, duration, idents, post_mark, server_pid))
+    accepted, cpu_s, idle_cpu_s = asyncio.run(post_marks(rate, duration, idents, post_mark, server_pid))
     received, sheets = [], 0
     for pipe in pipes:
         pipe.send("stop")
@@ -212,7 +213,7 @@ def run_load(url: str, *, tablets: dict[int, dict], screens: list[dict], rate: f
     gaps = sum(1 for per_screen in received for a, b in zip(per_screen, per_screen[1:]) if b[1] > a[2])
     # A mark delivered = one mark's change reaching one screen (a coalesced delta delivers several)
     # or its contestant's tablet: the same count for both servers when nothing is lost.
-    return {"connect_s": connect_s, "cpu_s": cpu_s, "marks": len(accepted), "last_seq": last_seq, "latencies": latencies,
+    return {"connect_s": connect_s, "cpu_s": cpu_s, "idle_cpu_s": idle_cpu_s, "marks": len(accepted), "last_seq": last_seq, "latencies": latencies,
             "lost": lost, "gaps": gaps, "deliveries": sum(len(r) for r in received) + sheets,
             "mark_deliveries": len(latencies) + sheets}
 
@@ -221,6 +222,10 @@ async def post_marks(rate: float, duration: float, idents: list[int], post_mark,
     import aiohttp
 
     accepted: list[tuple[float, int]] = []  # (time accepted, seq)
+    # What the server spends with every client connected and nothing happening (heartbeats).
+    idle_begin = cpu_seconds(server_pid)
+    await asyncio.sleep(IDLE_PROBE_S)
+    idle_cpu_s = cpu_seconds(server_pid) - idle_begin
     # Server CPU is counted from the first mark to the end of the drain: what marking and its
     # deliveries cost, not the connection storm before it (reported apart as connect time).
     cpu_begin = cpu_seconds(server_pid)
@@ -237,7 +242,7 @@ async def post_marks(rate: float, duration: float, idents: list[int], post_mark,
             n += 1
         await asyncio.gather(*pending)
     await asyncio.sleep(2.0)  # let the last coalesced pushes arrive
-    return accepted, cpu_seconds(server_pid) - cpu_begin
+    return accepted, cpu_seconds(server_pid) - cpu_begin, idle_cpu_s
 
 
 # --- the two servers ---------------------------------------------------------------------------
@@ -358,7 +363,8 @@ def report(name: str, result: dict) -> tuple[float, float]:
           f"{result['mark_deliveries']:7}  latency p50 {percentile(lat, .5):6.1f} p95 {percentile(lat, .95):6.1f} "
           f"p99 {percentile(lat, .99):6.1f} ms  lost {result['lost']} gaps {result['gaps']}  server CPU "
           f"{result['cpu_s']:.2f} s = {per_message:.1f} µs/message = {per_mark:.1f} µs/mark delivered  "
-          f"(connect {result['connect_s']:.1f} s)"
+          f"(connect {result['connect_s']:.1f} s; idle with all connected: "
+          f"{result['idle_cpu_s'] / IDLE_PROBE_S * 100:.0f}% of a core)"
           + (f"  not accepted: {result['refused']}" if result.get("refused") else ""))
     return per_message, per_mark
 

@@ -2,9 +2,9 @@
 
 A ``ContestFeed`` turns a contest's projection into rows a screen shows (rank, site rank, total,
 where the contestant stands in the 闯关 stages) and, each time it advances, into a ``Delta``: the
-rows whose shown values changed between two sequence numbers. Rows carry absolute values, never
-increments, so applying a delta twice or applying a wider delta over a narrower one is harmless;
-a client applies a delta when ``from_seq <= its seq < delta.seq`` and asks to resume otherwise.
+rows whose own results changed between two sequence numbers, with the rank moves of everyone else
+as runs relative to the first position. A client applies a delta when it stands exactly at
+``from_seq`` and asks to resume otherwise.
 
 The feed keeps the last deltas so a reconnecting screen gets only what it missed; when its
 position is older than the history, it must resync from a snapshot. No Flask here: the web
@@ -49,30 +49,53 @@ def load_sites(session: Session, contest_id: int) -> dict[int, dict]:
 
 @dataclass(frozen=True)
 class Delta:
-    """The changes between two log positions: whole ``rows`` for contestants whose own result
-    changed, and ``ranks`` — (id, site id, rank, site rank) — for those who only moved because
-    others scored. A mark that lifts one contestant past a hundred tied ones is one row and a
-    hundred small triples, not a hundred and one rows."""
+    """The changes between two log positions.
+
+    ``rows``: the whole rows of contestants whose own result changed. Everyone else keeps their
+    row, but others' marks may move their ranks; those moves are sent as runs, ``shifts``
+    (overall rank) and ``site_shifts`` (per site): ``(first, last, by)`` means every row not in
+    ``rows`` whose rank was between ``first`` and ``last`` moves by ``by``. One mark that lifts a
+    contestant past a hundred others is one row and one run, not a hundred and one rows.
+    """
 
     contest_id: int
     from_seq: int
     seq: int
     rows: tuple[dict, ...]
     progress: dict | None = None  # level progress per site, when it changed
-    ranks: tuple[tuple[int, int, int, int | None], ...] = ()
+    shifts: tuple[tuple[int, int, int], ...] = ()
+    site_shifts: dict[int, tuple[tuple[int, int, int], ...]] = field(default_factory=dict)
 
     def for_site(self, site_id: int) -> Delta:
         return Delta(self.contest_id, self.from_seq, self.seq,
                      tuple(r for r in self.rows if r["site_id"] == site_id),
                      None if self.progress is None else {site_id: self.progress.get(site_id, {})},
-                     tuple(r for r in self.ranks if r[1] == site_id))
+                     self.shifts, {site_id: self.site_shifts[site_id]} if site_id in self.site_shifts else {})
 
     def as_json(self) -> dict:
         out = {"from_seq": self.from_seq, "seq": self.seq, "rows": list(self.rows),
-               "ranks": [[ident, rank, site_rank] for ident, _, rank, site_rank in self.ranks]}
+               "shifts": [list(run) for run in self.shifts],
+               "site_shifts": {str(site): [list(run) for run in runs] for site, runs in self.site_shifts.items()}}
         if self.progress is not None:
             out["progress"] = {str(site): counts for site, counts in self.progress.items()}
         return out
+
+
+class _Runs:
+    """Rank moves of the rows whose result stayed, walked in board order (so their old ranks never
+    decrease): consecutive rows that move by the same amount make one run."""
+
+    def __init__(self):
+        self.runs: list[list[int]] = []
+
+    def add(self, old: int, by: int) -> None:
+        if self.runs and self.runs[-1][2] == by:
+            self.runs[-1][1] = old
+        else:
+            self.runs.append([old, old, by])
+
+    def moves(self) -> tuple[tuple[int, int, int], ...]:
+        return tuple((first, last, by) for first, last, by in self.runs if by)
 
 
 OWN_FIELDS = ("id", "ticket_no", "name", "enterprise", "site_id", "total", "complete", "flags", "stage", "stage_status")
@@ -103,7 +126,7 @@ def _row(ident: int, site_id: int, rank: int, site_rank: int | None, result, per
 
 
 def _site_ranks(projection: ContestProjection) -> dict[int, int]:
-    return {row.contestant_id: row.rank for site_id in projection.by_site for row in projection.board(site_id)}
+    return {ident: rank for site_id in projection.by_site for rank, ident in projection.ranks(site_id)}
 
 
 def board_rows(projection: ContestProjection, roster: dict[int, RosterEntry]) -> dict[int, dict]:
@@ -137,33 +160,40 @@ class ContestFeed:
             self._shown = {ident: (row["rank"], row["site_rank"], projection.results[ident])
                            for ident, row in self.rows.items()}
             return None
-        # Only rows whose rank, site rank or result object moved are rebuilt and compared: a flush
-        # costs a walk over the ranks, not a dict per contestant (results are replaced, never mutated).
+        # One walk over the board in rank order. A row whose result object is new (results are
+        # replaced, never mutated) is rebuilt and sent whole; every other row keeps its rank key, so
+        # the rows keep their order and their rank moves compress into runs.
         site_ranks = _site_ranks(projection)
-        changed, moved = [], []
-        for row in projection.board():
-            ident = row.contestant_id
-            key = (row.rank, site_ranks.get(ident), row.result)
-            old = self._shown.get(ident)
-            if old is not None and old[0] == key[0] and old[1] == key[1] and old[2] is key[2]:
-                continue
-            self._shown[ident] = key
-            before = self.rows.get(ident)
-            if old is not None and old[2] is key[2] and before is not None:
-                # Moved by others' marks only: a new dict (deltas in the history keep the old one).
-                self.rows[ident] = {**before, "rank": key[0], "site_rank": key[1]}
-                moved.append((ident, row.site_id, key[0], key[1]))
-                continue
-            shown = _row(ident, row.site_id, key[0], key[1], row.result, roster.get(ident))
-            if before == shown:
-                continue
-            self.rows[ident] = shown
-            if before is not None and own_row(before) == own_row(shown):
-                moved.append((ident, row.site_id, key[0], key[1]))
-            else:
+        changed, overall, by_site = [], _Runs(), {}
+        results, entries, shown_before = projection.results, projection.entries, self._shown
+        for rank, ident in projection.ranks():
+            result, site_rank = results[ident], site_ranks.get(ident)
+            old = shown_before.get(ident)
+            if old is None or old[2] is not result or old[1] is None or site_rank is None:
+                site_id = entries[ident].site_id
+                shown_before[ident] = (rank, site_rank, result)
+                # Sent even when it looks the same: a client moves every row not sent by the runs.
+                shown = self.rows[ident] = _row(ident, site_id, rank, site_rank, result, roster.get(ident))
                 changed.append(shown)
+                continue
+            site_id = entries[ident].site_id
+            site_runs = by_site.get(site_id)
+            if old[0] == rank and old[1] == site_rank:  # stayed: it only ends the runs around it
+                overall.add(rank, 0)
+                if site_runs is not None:  # (a site's runs start at its first move)
+                    site_runs.add(site_rank, 0)
+                continue
+            overall.add(old[0], rank - old[0])
+            if site_runs is None:
+                site_runs = by_site[site_id] = _Runs()
+            site_runs.add(old[1], site_rank - old[1])
+            shown_before[ident] = (rank, site_rank, result)
+            # A new dict: deltas in the history keep the rows they were sent with.
+            self.rows[ident] = {**self.rows[ident], "rank": rank, "site_rank": site_rank}
+        site_shifts = {site: runs.moves() for site, runs in by_site.items()}
         delta = Delta(self.contest_id, self.seq, projection.seq, tuple(changed),
-                      progress if progress != self.progress else None, tuple(moved))
+                      progress if progress != self.progress else None, overall.moves(),
+                      {site: moves for site, moves in site_shifts.items() if moves})
         self.progress, self.seq = progress, projection.seq
         self.deltas.append(delta)
         while len(self.deltas) > self.history:
@@ -187,7 +217,7 @@ class ContestFeed:
             return []
         if seq > self.seq:
             return None  # a client ahead of us saw another process's newer state: resync
-        if not self.deltas or self.deltas[0].from_seq > seq:
-            return None
         missed = [d for d in self.deltas if d.seq > seq]
+        if not missed or missed[0].from_seq != seq:
+            return None  # history does not reach it, or it is not a position this feed stood at
         return [d.for_site(site_id) for d in missed] if site_id is not None else missed

@@ -232,6 +232,11 @@ class ContestProjection:
         return [BoardRow(rank, ident, self.entries[ident].site_id, self.results[ident])
                 for rank, ident in ranked.rows(limit)]
 
+    def ranks(self, site_id: int | None = None) -> list[tuple[int, int]]:
+        """``(rank, contestant_id)`` best first: the board without building a row per contestant
+        (the live feed walks it on every flush)."""
+        return (self.overall if site_id is None else self.by_site.get(site_id, _Ranked())).rows()
+
     def stage_board(self, stage_code: str, limit: int | None = None) -> list[BoardRow]:
         ranked = self.by_stage[self.ruleset.stage_index(stage_code)]
         return [BoardRow(rank, ident, self.entries[ident].site_id, self.results[ident])

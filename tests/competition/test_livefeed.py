@@ -1,6 +1,6 @@
-"""The live feed: a screen that applies every delta (rows, then rank moves) holds exactly the board a
-fresh snapshot shows, at every step; a contestant moved only by others' marks is a rank triple,
-never a whole row (and so never a tablet message)."""
+"""The live feed: a screen that applies every delta (rank runs, then rows) holds exactly the board a
+fresh snapshot shows, at every step; a contestant moved only by others' marks is covered by a run,
+never sent whole (and so never a tablet message)."""
 
 from __future__ import annotations
 
@@ -17,10 +17,16 @@ contestant = st.sampled_from([e.contestant_id for e in ENTRIES])
 
 def apply(state: dict[int, dict], delta: dict) -> None:
     """What web/static/js/live.js does with a delta."""
+    def shift(runs, rank):
+        return next((rank + by for first, last, by in runs if first <= rank <= last), rank)
+
+    sent = {row["id"] for row in delta["rows"]}
+    for ident, row in list(state.items()):
+        if ident not in sent:
+            state[ident] = {**row, "rank": shift(delta["shifts"], row["rank"]),
+                            "site_rank": shift(delta["site_shifts"].get(str(row["site_id"]), []), row["site_rank"])}
     for row in delta["rows"]:
         state[row["id"]] = row
-    for ident, rank, site_rank in delta["ranks"]:
-        state[ident] = {**state[ident], "rank": rank, "site_rank": site_rank}
 
 
 @settings(max_examples=120, deadline=None)
@@ -47,13 +53,12 @@ def test_applying_every_delta_gives_the_fresh_snapshot_and_rank_moves_are_triple
         fresh.advance(projection, ROSTER)
         assert screen == {row["id"]: row for row in fresh.snapshot()["rows"]}
         assert site_screen == {row["id"]: row for row in fresh.snapshot(20)["rows"]}
-        # Whole rows only for contestants whose own result changed; the rest moved by rank alone.
-        assert all(own_row(row) != before[row["id"]] for row in delta.rows)
-        assert all(own_row(feed.rows[ident]) == before[ident] for ident, *_ in delta.ranks)
-        assert not {row["id"] for row in delta.rows} & {ident for ident, *_ in delta.ranks}
+        # Every contestant whose own result changed is sent whole; the rest moved by runs alone.
+        sent = {row["id"] for row in delta.rows}
+        assert all(ident in sent for ident, row in feed.rows.items() if own_row(row) != before[ident])
 
 
-def test_one_mark_lifting_a_contestant_past_tied_ones_is_one_row_and_small_triples():
+def test_one_mark_lifting_a_contestant_past_tied_ones_is_one_row_and_one_run():
     entries = [Entry(i, 10) for i in range(1, 101)]
     roster = {e.contestant_id: RosterEntry(f"T{e.contestant_id}", "", "", 10) for e in entries}
     projection = ContestProjection(RULESET, entries)
@@ -62,5 +67,26 @@ def test_one_mark_lifting_a_contestant_past_tied_ones_is_one_row_and_small_tripl
     projection.apply(to_event(1, ("mark_corrected", 100, "M1", 7, "24")))  # on target: 100 leads alone
     delta = feed.advance(projection, roster)
     assert [row["id"] for row in delta.rows] == [100] and delta.rows[0]["rank"] == 1
-    assert len(delta.ranks) == 99 and {rank for _, _, rank, _ in delta.ranks} == {2}
+    assert delta.shifts == ((1, 1, 1),) and delta.site_shifts == {10: ((1, 1, 1),)}  # the 99 tied at 1 move to 2
     assert "rank" not in own_row(delta.rows[0])
+    assert all(row["rank"] == 2 for ident, row in feed.rows.items() if ident != 100)
+
+
+def test_distinct_scores_shift_as_one_run_per_jump():
+    entries = [Entry(i, 10) for i in range(1, 41)]
+    roster = {e.contestant_id: RosterEntry(f"T{e.contestant_id}", "", "", 10) for e in entries}
+    projection = ContestProjection(RULESET, entries)
+    seq = 0
+    for ident in range(1, 41):  # spread totals: M1 on target, near or off, and J1 from 0 to 3
+        for spec in (("mark_corrected", ident, "M1", 7, ("24", "23.2", "30")[ident % 3]),
+                     ("mark_recorded", ident, "J1", 7, ident % 4), ("mark_recorded", ident, "J1", 8, ident % 4),
+                     ("mark_recorded", ident, "J1", 9, ident % 4)):
+            seq += 1
+            projection.apply(to_event(seq, spec))
+    feed = ContestFeed(1)
+    feed.advance(projection, roster)
+    last = projection.board()[-1].contestant_id
+    projection.apply(to_event(seq + 1, ("mark_corrected", last, "M1", 7, "24")))
+    delta = feed.advance(projection, roster)
+    assert [row["id"] for row in delta.rows] == [last]
+    assert len(delta.shifts) == 1 and delta.shifts[0][2] == 1  # everyone it passed moves down by one

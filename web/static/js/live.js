@@ -91,19 +91,31 @@ export class LiveFeed {
 
   receive(delta) {
     if (this.seq === null || delta.seq <= this.seq) return;   // older than what we show: drop
-    if (delta.from_seq > this.seq) { this.join(); return; }   // a gap: ask for what we missed
+    // Rank runs are relative to the position a delta was made for: anything else (a gap) means
+    // asking for what we missed.
+    if (delta.from_seq !== this.seq) { this.join(); return; }
     this.apply(delta);
     this.emit();
   }
 
   apply(delta) {
-    if (delta.seq <= this.seq) return;
-    for (const row of delta.rows) this.rows.set(row.id, row);
-    // Contestants moved only by others' marks: [id, rank, site rank] (absolute, like rows).
-    for (const [id, rank, siteRank] of delta.ranks || []) {
-      const row = this.rows.get(id);
-      if (row) this.rows.set(id, { ...row, rank, site_rank: siteRank });
+    if (delta.seq <= this.seq || delta.from_seq !== this.seq) return;
+    // Rows not sent whole moved only by others' marks: runs [first, last, by] of old ranks.
+    const sent = new Set(delta.rows.map((row) => row.id));
+    const shift = (runs, rank) => {
+      for (const [first, last, by] of runs || []) if (rank >= first && rank <= last) return rank + by;
+      return rank;
+    };
+    const siteShifts = delta.site_shifts || {};
+    if ((delta.shifts && delta.shifts.length) || Object.keys(siteShifts).length) {
+      for (const [id, row] of this.rows) {
+        if (sent.has(id)) continue;
+        const rank = shift(delta.shifts, row.rank);
+        const siteRank = shift(siteShifts[row.site_id], row.site_rank);
+        if (rank !== row.rank || siteRank !== row.site_rank) this.rows.set(id, { ...row, rank, site_rank: siteRank });
+      }
     }
+    for (const row of delta.rows) this.rows.set(row.id, row);
     if (delta.progress) Object.assign(this.progress, delta.progress);
     this.seq = delta.seq;
     this.applied += 1;
