@@ -9,7 +9,6 @@ marked, and the refusal lists what is outstanding.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -23,36 +22,20 @@ from .clock import load_clock
 from .errors import InvalidMark, InvalidState, NotFound
 from .eventlog import NewEvent
 from .models import Contest, ContestEvent, Contestant, Referee, Site
+from .projections import BOARD_KINDS, BoardState
 from .setup import ruleset_of
 from .sheets import SheetState
 
 
-@dataclass(frozen=True)
-class BoardState:
-    """Whether the public board is frozen, at which log position, and whose final results the
-    ceremony has revealed since (滚榜), in order."""
-
-    frozen_at_seq: int | None
-    revealed: tuple[int, ...] = ()
-
-    @property
-    def frozen(self) -> bool:
-        return self.frozen_at_seq is not None
-
-
 def board_state(session: Session, contest_id: int) -> BoardState:
-    """Fold the contest's freeze and thaw events (few, contest-level) into the board's state."""
-    frozen, revealed = None, []
+    """Fold the contest's freeze and thaw events (few, contest-level) into the board's state
+    (projections keep the same state as they go: ``ContestProjection.board_state``)."""
+    state = BoardState(None)
     rows = session.execute(select(ContestEvent.kind, ContestEvent.payload, ContestEvent.contestant_id).where(
-        ContestEvent.contest_id == contest_id,
-        ContestEvent.kind.in_(("board_frozen", "board_thawed", "results_revealed"))).order_by(ContestEvent.seq))
+        ContestEvent.contest_id == contest_id, ContestEvent.kind.in_(BOARD_KINDS)).order_by(ContestEvent.seq))
     for kind, payload, contestant_id in rows:
-        if kind == "results_revealed":
-            revealed.append(contestant_id)
-        else:
-            frozen = eventlog.decode_payload(payload)["at_seq"] if kind == "board_frozen" else None
-            revealed = []
-    return BoardState(frozen, tuple(revealed))
+        state = state.after(kind, eventlog.decode_payload(payload), contestant_id)
+    return state
 
 
 def _command(session: Session, contest: Contest, command_key: str):

@@ -34,6 +34,28 @@ class Entry:
     site_id: int
 
 
+BOARD_KINDS = ("board_frozen", "board_thawed", "results_revealed")
+
+
+@dataclass(frozen=True)
+class BoardState:
+    """Whether the public board is frozen, at which log position, and whose final results the
+    ceremony has revealed since (滚榜), in order."""
+
+    frozen_at_seq: int | None
+    revealed: tuple[int, ...] = ()
+
+    @property
+    def frozen(self) -> bool:
+        return self.frozen_at_seq is not None
+
+    def after(self, kind: str, payload: dict, contestant_id: int | None) -> BoardState:
+        """The state after one of ``BOARD_KINDS``: a freeze or a thaw starts the reveals afresh."""
+        if kind == "results_revealed":
+            return BoardState(self.frozen_at_seq, self.revealed + (contestant_id,))
+        return BoardState(payload["at_seq"] if kind == "board_frozen" else None)
+
+
 @dataclass(frozen=True)
 class BoardRow:
     rank: int
@@ -123,6 +145,8 @@ class ContestProjection:
         self.by_stage: list[_Ranked] = [_Ranked() for _ in ruleset.stages]
         self.progress: dict[int, dict[tuple[str, str], int]] = {}
         self.clock = ContestClock()  # pauses and extra time, for stage deadlines
+        # Freeze, thaw and reveals, kept here so a live flush need not look them up in the log.
+        self.board_state = BoardState(None)
         for entry in entries:
             self.add_entry(entry)
 
@@ -157,6 +181,8 @@ class ContestProjection:
                 fold(state, ruleset, event)
             if event.kind in CLOCK_KINDS:  # per-ticket extra time has a contestant too
                 clock.apply(event.kind, event.payload, ident)
+            elif event.kind in BOARD_KINDS:
+                projection.board_state = projection.board_state.after(event.kind, event.payload, ident)
         if event is not None:
             projection.seq = event.seq
         projection.states = states
@@ -188,6 +214,8 @@ class ContestProjection:
         self.seq = event.seq
         if event.kind in CLOCK_KINDS:
             self.clock.apply(event.kind, event.payload, event.contestant_id)
+        elif event.kind in BOARD_KINDS:
+            self.board_state = self.board_state.after(event.kind, event.payload, event.contestant_id)
         ident = event.contestant_id
         if ident is None or ident not in self.entries:
             return None

@@ -25,7 +25,7 @@ from flask import Flask
 from flask_socketio import SocketIO
 from sqlalchemy import select
 
-from competition import control, readmodel
+from competition import readmodel
 from competition.livefeed import ContestFeed, Delta, RosterEntry, load_roster, own_row
 from competition.models import ContestEvent, Contestant, Panel, PanelMember, Referee
 from competition.projections import ContestProjection
@@ -131,16 +131,17 @@ class Publisher:
         for contest_id in sorted(dirty):
             with self.app.app_context(), self._reader() as session:
                 with self._lock:
-                    delta = self._advance(session, contest_id)
-                frozen = control.board_state(session, contest_id).frozen
+                    delta, frozen = self._advance(session, contest_id)
             if delta is not None:
                 sent += self._push(contest_id, delta, public=not frozen)
         self.sent += sent
         return sent
 
-    def _advance(self, session, contest_id: int) -> Delta | None:
+    def _advance(self, session, contest_id: int) -> tuple[Delta | None, bool]:
+        """Bring the feed to the log; return its delta and whether the public board is frozen
+        (as of the same position)."""
         with self.projections.reading(session, contest_id) as projection:
-            return self._advance_feed(session, contest_id, projection)
+            return self._advance_feed(session, contest_id, projection), projection.board_state.frozen
 
     def _advance_feed(self, session, contest_id: int, projection) -> Delta | None:
         roster = self._rosters.get(contest_id)
@@ -222,11 +223,11 @@ class Publisher:
         """Return the contest's live feed, brought up to the log (a joining client sees the latest)."""
         with self._reader() as session:
             with self._lock:
-                delta = self._advance(session, contest_id)
+                delta, frozen = self._advance(session, contest_id)
                 feed = self._feeds[contest_id]
             if delta is not None:
                 # Others in the rooms move to the same position.
-                self._push(contest_id, delta, public=not control.board_state(session, contest_id).frozen)
+                self._push(contest_id, delta, public=not frozen)
         return feed
 
     def public_feed(self, contest_id: int) -> tuple[ContestFeed, bool]:
@@ -240,7 +241,8 @@ class Publisher:
     def frozen_projection(self, contest_id: int) -> tuple[ContestProjection, ContestFeed] | None:
         """The board as it stood at the freeze (rebuilt once per freeze), or None when not frozen."""
         with self._reader() as session:
-            state = control.board_state(session, contest_id)
+            with self.projections.reading(session, contest_id) as projection:
+                state = projection.board_state  # kept by the projection: no search of the log per join
             if not state.frozen:
                 return None
             key = (contest_id, state.frozen_at_seq, state.revealed)

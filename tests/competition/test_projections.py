@@ -153,3 +153,23 @@ def test_a_process_applies_its_own_committed_events_only_right_after_what_the_ca
         assert projection is None  # behind: the caller reads through the log instead
     assert cache.current(session, contest_id).snapshot() == readmodel.rebuild(session, contest_id).snapshot()
     assert start.events[0].seq < cache.current(session, contest_id).seq
+
+
+def test_the_projection_keeps_the_boards_freeze_and_reveals_as_the_log_does(session):
+    """The live flush reads the board's state from the projection; it must match the log's fold."""
+    from competition import control
+
+    world = build_world(session)
+    cache = readmodel.ProjectionCache()
+    contest_id = world.contest.id
+    states = []
+    for step in (lambda: control.freeze_board(session, world.contest, actor="staff:t", command_key=key()),
+                 lambda: control.end_contest(session, world.contest, actor="staff:t", command_key=key()),
+                 lambda: control.reveal_next(session, world.contest, actor="staff:t", command_key=key()),
+                 lambda: control.reveal_next(session, world.contest, actor="staff:t", command_key=key()),
+                 lambda: control.thaw_board(session, world.contest, actor="staff:t", command_key=key())):
+        step()
+        live = cache.current(session, contest_id).board_state
+        assert live == control.board_state(session, contest_id) == readmodel.rebuild(session, contest_id).board_state
+        states.append(live)
+    assert states[0].frozen and len(states[3].revealed) == 2 and not states[-1].frozen
