@@ -78,14 +78,24 @@ def event_hash(prev_hash: str, contest_id: int, seq: int, kind: str, contestant_
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
-_BY_COMMAND = (select(ContestEvent).where(ContestEvent.contest_id == bindparam("contest_id"),
-                                         ContestEvent.command_key == bindparam("command_key"))
+# Table-level statements: the ORM's bulk paths cost more than the database work itself.
+_INSERT = insert(ContestEvent.__table__)
+_MOVE_HEAD = (update(Contest.__table__).where(Contest.__table__.c.id == bindparam("contest_id"))
+              .values(last_seq=bindparam("last_seq"), last_hash=bindparam("last_hash")))
+_STORED = ("contest_id", "seq", "kind", "contestant_id", "aspect_code", "actor", "payload", "command_key",
+           "command_index", "recorded_at", "prev_hash", "hash")
+
+_BY_COMMAND = (select(*(getattr(ContestEvent, column) for column in ("id",) + _STORED))
+               .where(ContestEvent.contest_id == bindparam("contest_id"),
+                      ContestEvent.command_key == bindparam("command_key"))
                .order_by(ContestEvent.seq))
 
 
 def find_command(session: Session, contest_id: int, command_key: str) -> list[ContestEvent]:
-    """Return the events an earlier command with this key appended (empty if none)."""
-    return list(session.scalars(_BY_COMMAND, {"contest_id": contest_id, "command_key": command_key}))
+    """Return the events an earlier command with this key appended (empty if none), as detached
+    records like ``append`` returns. Every command asks (almost always: none), so plain columns."""
+    rows = session.connection().execute(_BY_COMMAND, {"contest_id": contest_id, "command_key": command_key})
+    return [ContestEvent(**row._mapping) for row in rows]
 
 
 class Head(NamedTuple):
@@ -112,14 +122,6 @@ def lock_head(session: Session, contest_id: int) -> Head:
     if row is None:
         raise ContestNotFound(contest_id)
     return Head(*row)
-
-
-# Table-level statements: the ORM's bulk paths cost more than the database work itself.
-_INSERT = insert(ContestEvent.__table__)
-_MOVE_HEAD = (update(Contest.__table__).where(Contest.__table__.c.id == bindparam("contest_id"))
-              .values(last_seq=bindparam("last_seq"), last_hash=bindparam("last_hash")))
-_STORED = ("contest_id", "seq", "kind", "contestant_id", "aspect_code", "actor", "payload", "command_key",
-           "command_index", "recorded_at", "prev_hash", "hash")
 
 
 def append(session: Session, contest_id: int, new_events: Iterable[NewEvent], *, actor: str,

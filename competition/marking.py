@@ -103,8 +103,9 @@ def _check_referee(session: Session, cmd: _Command, referee: Referee, aspect_cod
         raise NotAssigned(f"referee {referee.code} works at another site than contestant {contestant.ticket_no}")
     if aspect_code is None:
         return
-    member = session.scalar(_PANEL_SEAT, {"contest_id": contestant.contest_id, "site_id": contestant.site_id,
-                                          "aspect_code": aspect_code, "referee_id": referee.id})
+    member = session.connection().execute(_PANEL_SEAT, {  # plain columns: no ORM pass (it runs on every mark)
+        "contest_id": contestant.contest_id, "site_id": contestant.site_id, "aspect_code": aspect_code,
+        "referee_id": referee.id}).scalar()
     if member is None:
         raise NotAssigned(f"referee {referee.code} is not on the panel for {aspect_code} at this site")
 

@@ -145,7 +145,7 @@ def principal_of_token(session: Session, token: str, *, now: datetime | None = N
     """Return the principal a live token stands for, or None (unknown, expired or revoked)."""
     if not token or len(token) > 200:
         return None
-    row = session.execute(_TOKEN_BY_HASH, {"token_hash": _token_digest(token)}).first()
+    row = session.connection().execute(_TOKEN_BY_HASH, {"token_hash": _token_digest(token)}).first()
     if row is None or row.revoked_at is not None or row.expires_at <= (now or utcnow()):
         return None
     return row.principal
