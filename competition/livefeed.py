@@ -163,20 +163,17 @@ class ContestFeed:
         # One walk over the board in rank order. A row whose result object is new (results are
         # replaced, never mutated) is rebuilt and sent whole; every other row keeps its rank key, so
         # the rows keep their order and their rank moves compress into runs.
-        site_ranks = _site_ranks(projection)
         changed, overall, by_site = [], _Runs(), {}
-        results, entries, shown_before = projection.results, projection.entries, self._shown
-        for rank, ident in projection.ranks():
-            result, site_rank = results[ident], site_ranks.get(ident)
+        results, shown_before = projection.results, self._shown
+        for rank, site_rank, ident, site_id in projection.ranks_with_sites():
+            result = results[ident]
             old = shown_before.get(ident)
-            if old is None or old[2] is not result or old[1] is None or site_rank is None:
-                site_id = entries[ident].site_id
+            if old is None or old[2] is not result or old[1] is None:
                 shown_before[ident] = (rank, site_rank, result)
                 # Sent even when it looks the same: a client moves every row not sent by the runs.
                 shown = self.rows[ident] = _row(ident, site_id, rank, site_rank, result, roster.get(ident))
                 changed.append(shown)
                 continue
-            site_id = entries[ident].site_id
             site_runs = by_site.get(site_id)
             if old[0] == rank and old[1] == site_rank:  # stayed: it only ends the runs around it
                 overall.add(rank, 0)

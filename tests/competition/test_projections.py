@@ -173,3 +173,14 @@ def test_the_projection_keeps_the_boards_freeze_and_reveals_as_the_log_does(sess
         assert live == control.board_state(session, contest_id) == readmodel.rebuild(session, contest_id).board_state
         states.append(live)
     assert states[0].frozen and len(states[3].revealed) == 2 and not states[-1].frozen
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(event_spec, max_size=40))
+def test_the_one_pass_ranks_equal_the_overall_and_site_boards(specs):
+    projection = ContestProjection(RULESET, ENTRIES)
+    for seq, spec in enumerate(specs, start=1):
+        projection.apply(to_event(seq, spec))
+    site_ranks = {row.contestant_id: row.rank for site in (10, 20) for row in projection.board(site)}
+    assert [(rank, site_rank, ident, site) for rank, site_rank, ident, site in projection.ranks_with_sites()] == \
+        [(row.rank, site_ranks[row.contestant_id], row.contestant_id, row.site_id) for row in projection.board()]
