@@ -13,6 +13,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from profiles.accounts import check_secret, hash_secret, parse_principal
+from profiles.db import utcnow
 
 from .errors import ContestNotFound, NotFound
 from .models import Contest, Contestant, DisplayLink, Panel, PanelMember, Referee
@@ -79,6 +80,17 @@ def create_display_link(session: Session, contest: Contest, *, site_id: int | No
     link = DisplayLink(contest_id=contest.id, site_id=site_id, label=label, token=secrets.token_urlsafe(24))
     session.add(link)
     session.flush()
+    return link
+
+
+def revoke_display_link(session: Session, contest: Contest, link_id: int, *, now=None) -> DisplayLink:
+    """Revoke a big-screen link of this contest (a leaked link, a screen taken down): its page and
+    its live connection are refused from now on. Revoking twice keeps the first time."""
+    link = session.get(DisplayLink, link_id)
+    if link is None or link.contest_id != contest.id:
+        raise NotFound(f"no display link {link_id} in {contest.code}", field="link_id")
+    if link.revoked_at is None:
+        link.revoked_at = now or utcnow()
     return link
 
 

@@ -339,3 +339,26 @@ def test_the_ceremony_reveals_the_frozen_board_bottom_up_on_every_screen(demo_ap
     assert any(m["name"] == "contest" for m in screen.get_received("/live"))  # screens were told to re-join
     again = join(screen, scope="contest")
     assert next(r for r in again["snapshot"]["rows"] if r["ticket_no"] == ticket)["total"] == final["total"]
+
+
+def test_a_revoked_screen_link_is_cut_off_at_once_and_refused_after(demo_app, client):
+    staff = bearer(token_for(client, "admin", *DEMO_ADMIN, contest=None))
+    listed = client.get(f"{EA}/display-links", headers=staff).get_json()
+    link = next(entry for entry in listed if entry["site"] is None and entry["revoked_at"] is None)
+    screen = connect(demo_app, display=link["token"])
+    assert join(screen, scope="contest")["ok"] and screen.is_connected("/live")
+    other = next(entry for entry in listed if entry["id"] != link["id"])
+    kept = connect(demo_app, display=other["token"])
+    referee = bearer(token_for(client, "referee", "WZ-R1", DEMO_REFEREE_PIN))
+    assert client.delete(f"{EA}/display-links/{link['id']}", headers=referee).status_code == 403
+    assert screen.is_connected("/live")  # a refused revoke changes nothing
+
+    revoked = client.delete(f"{EA}/display-links/{link['id']}", headers=staff)
+    assert revoked.status_code == 200 and revoked.get_json()["revoked_at"]
+    assert not screen.is_connected("/live") and kept.is_connected("/live")  # only that link's screens
+    assert client.get(f"/screen/{link['token']}").status_code == 404
+    assert not connect(demo_app, display=link["token"]).is_connected("/live")  # refused at connect
+    again = client.delete(f"{EA}/display-links/{link['id']}", headers=staff).get_json()
+    assert again["revoked_at"] == revoked.get_json()["revoked_at"]  # revoking twice keeps the first time
+    missing = client.delete("/api/v1/contests/DEMO-ES/display-links/" + str(link["id"]), headers=staff)
+    assert missing.status_code == 404 and missing.get_json()["field"] == "link_id"  # not that contest's link

@@ -321,10 +321,13 @@ class DisplayLinkIn(Strict):
 
 
 class DisplayLinkOut(Schema):
+    id = fields.Integer()
     token = fields.String()
     url = fields.String(metadata={"description": "The big-screen page to open (read-only, no sign-in)"})
     site = fields.String(allow_none=True)
     label = fields.String()
+    revoked_at = fields.DateTime(allow_none=True, metadata={"description": "Set once revoked: the page and "
+                                                                           "live connection are refused"})
 
 
 class FillPanelsIn(Strict):

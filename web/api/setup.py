@@ -13,9 +13,9 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from competition import setup
-from competition.access import contest_by_code, create_display_link
+from competition.access import contest_by_code, create_display_link, revoke_display_link
 from competition.errors import InvalidState, NotFound
-from competition.models import Contestant, Referee, Site
+from competition.models import Contestant, DisplayLink, Referee, Site
 from scoring_rules import bundled_ruleset_path, load_ruleset_file
 from scoring_rules.loader import BUNDLED_DIR
 from scoring_rules.model import JudgementAspect, ObjectiveAspect
@@ -108,8 +108,38 @@ class DisplayLinks(MethodView):
         label = body["label"] or (f"{site.name}大屏 {site.code} screen" if site else "总榜大屏 Overall screen")
         link = create_display_link(session, contest, site_id=site.id if site else None, label=label)
         session.commit()
-        return {"token": link.token, "url": url_for("views.screen", token=link.token, _external=True),
-                "site": site.code if site else None, "label": link.label}
+        return _link_json(link)
+
+    @require_roles("admin")
+    @blp.response(200, DisplayLinkOut(many=True))
+    @blp.alt_response(404, description="No such contest")
+    @_staff_only
+    def get(self, code: str):
+        """Every big-screen link of the contest, revoked ones included (newest last)."""
+        session = db().session
+        contest = contest_by_code(session, code)
+        return [_link_json(link) for link in
+                session.scalars(select(DisplayLink).where(DisplayLink.contest_id == contest.id).order_by(DisplayLink.id))]
+
+
+@blp.route("/contests/<code>/display-links/<int(max=2147483647):link_id>")
+class DisplayLinkView(MethodView):
+    @require_roles("admin")
+    @blp.response(200, DisplayLinkOut)
+    @blp.alt_response(404, description="No such contest or link")
+    @_staff_only
+    def delete(self, code: str, link_id: int):
+        """Revoke a big-screen link: its page is refused, and screens connected with it are cut off."""
+        session = db().session
+        link = revoke_display_link(session, contest_by_code(session, code), link_id)
+        session.commit()
+        current_app.extensions["jx_live"].drop_display(link.id)
+        return _link_json(link)
+
+
+def _link_json(link: DisplayLink) -> dict:
+    return {"id": link.id, "token": link.token, "url": url_for("views.screen", token=link.token, _external=True),
+            "site": link.site.code if link.site else None, "label": link.label, "revoked_at": link.revoked_at}
 
 
 def _commit_and_publish(contest_id: int, events) -> None:

@@ -40,6 +40,15 @@ class LiveNamespace(Namespace):
         if principal is None:
             raise ConnectionRefusedError("unauthorized: sign in, or pass auth {token} or {display}")
         self.principals[request.sid] = principal
+        if principal.role == "display":
+            join_room(f"display-link:{principal.ident}")  # so that revoking the link can cut it off
+
+    def drop_display(self, link_id: int) -> None:
+        """Disconnect this process's screens signed in with a revoked link (they cannot reconnect:
+        the link is refused at connect). Other processes drop theirs when told the same way."""
+        manager = self.socketio.server.manager
+        for sid, _ in list(manager.get_participants(NAMESPACE, f"display-link:{link_id}")):
+            self.socketio.server.disconnect(sid, namespace=NAMESPACE)
 
     def on_disconnect(self, reason=None):
         self.principals.pop(request.sid, None)

@@ -52,6 +52,16 @@ function wireCommands() {
   }));
 }
 
+// Revoking a big-screen link cuts its screens off at once; the list reloads without it.
+function wireRevokeLinks() {
+  document.querySelectorAll("button.revoke-link").forEach((button) => button.addEventListener("click", async () => {
+    if (!window.confirm(button.dataset.confirm)) return;
+    const { ok, answer } = await send("DELETE", button.dataset.url);
+    message(ok ? say("已撤销大屏链接", "Screen link revoked") : answer.message);
+    if (ok) location.reload();
+  }));
+}
+
 function wireRosterUpload() {
   document.querySelectorAll("form.roster").forEach((form) => form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -80,4 +90,5 @@ export function startConsole() {
   wireApiForms();
   wireCommands();
   wireRosterUpload();
+  wireRevokeLinks();
 }
