@@ -127,7 +127,8 @@ def round_json(session: Session, round_: MatchRound) -> dict:
             "total_cost": round_.total_cost, "summary": round_.summary,
             "pairs": [{"need_id": p.need_id, "need": needs[p.need_id].title,
                        "enterprise": enterprises.get(needs[p.need_id].enterprise_id),
-                       "need_status": needs[p.need_id].status, "team_id": p.team_id,
+                       "need_status": needs[p.need_id].status, "window_start": needs[p.need_id].window_start,
+                       "window_end": needs[p.need_id].window_end, "team_id": p.team_id,
                        "team": teams.get(p.team_id), "cost": p.cost, "pinned": p.pinned, "reasons": p.reasons}
                       for p in pairs]}
 

@@ -166,12 +166,16 @@ def _ineligible(needs: list[Need], teams: list[ServiceTeam], excluded: set, toda
     return mask, passed
 
 
-def candidates(session: Session, engine: Engine, needs: list[Need], *,
+def candidates(session: Session, engine: Engine, needs: list[Need], *, team_id: int | None = None,
                now: datetime | None = None) -> dict[int, list[tuple[int, float]]]:
     """Per need, the teams a round could propose for it now, best fit first, with the pair's cost:
-    the choices two-way selection offers each side (a round ignores a ranked pair outside them)."""
+    the choices two-way selection offers each side (a round ignores a ranked pair outside them).
+    ``team_id``: only that team's column (a team's inbox need not cost every other team)."""
     today = service_day(now or utcnow())
-    teams = session.scalars(select(ServiceTeam).where(ServiceTeam.available.is_(True)).order_by(ServiceTeam.id)).all()
+    available = select(ServiceTeam).where(ServiceTeam.available.is_(True)).order_by(ServiceTeam.id)
+    if team_id is not None:
+        available = available.where(ServiceTeam.id == team_id)
+    teams = session.scalars(available).all()
     if not needs or not teams:
         return {n.id: [] for n in needs}
     need_table, team_table = engine.tables(session, needs, teams)

@@ -127,3 +127,5 @@ def test_the_choices_offered_for_two_way_selection_are_the_pairs_a_round_could_p
     teams.update_team(session, sparks.id, actor=STAFF, available=False)
     assert [team for team, _ in rounds.candidates(session, engine_, [need], now=NOW)[need.id]] == [far.id]
     assert rounds.candidates(session, engine_, [need], now=NOW + timedelta(days=3))[need.id] == []  # window over
+    assert rounds.candidates(session, engine_, [need], team_id=far.id, now=NOW)[need.id] == choices[1:2]
+    assert rounds.candidates(session, engine_, [need], team_id=sparks.id, now=NOW)[need.id] == []  # not taking orders

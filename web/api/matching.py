@@ -194,6 +194,8 @@ class RoundPairOut(Schema):
     need = fields.String()
     enterprise = fields.String(allow_none=True)
     need_status = fields.String()
+    window_start = fields.Date(allow_none=True)
+    window_end = fields.Date(allow_none=True)
     team_id = fields.Integer(allow_none=True)
     team = fields.String(allow_none=True)
     cost = fields.Float(allow_none=True)

@@ -65,8 +65,8 @@ def team_inbox_page(team_id: int):
     field_names, place_names = _names()
     # 双向选择: the open needs this team could be proposed for, which it may rank.
     open_needs = session.scalars(select(Need).where(Need.status.in_(OPEN)).order_by(Need.id)).all()
-    fits = {need_id: cost for need_id, teams in rounds.candidates(session, _engine(), open_needs).items()
-            for candidate, cost in teams if candidate == team_id}
+    fits = {need_id: teams[0][1] for need_id, teams in
+            rounds.candidates(session, _engine(), open_needs, team_id=team_id).items() if teams}
     rankable = sorted((n for n in open_needs if n.id in fits), key=lambda n: fits[n.id])
     return render("team_inbox.html", team=team, field_names=field_names, place_names=place_names, rankable=rankable,
                   ranked=queries.rankings(session, "team", [team_id]).get(team_id, []))
