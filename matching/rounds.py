@@ -91,7 +91,7 @@ def run_round(session: Session, engine: Engine, *, actor: str, method: str = "op
         if need.status == "proposed":
             events.append(lifecycle.move(session, need, "unpropose", actor=actor))
             need.team_id = None
-    teams = session.scalars(select(ServiceTeam).where(ServiceTeam.available.is_(True)).order_by(ServiceTeam.id)).all()
+    teams = _available_teams(session)
     need_table, team_table = engine.tables(session, needs, teams)
     left = np.maximum(team_table.capacity - team_table.load, 0)
     team_at = {t.id: k for k, t in enumerate(teams)}
@@ -152,6 +152,14 @@ def _rows(table: NeedTable, rows: list[int]) -> NeedTable:
     return NeedTable([table.fields[i] for i in rows], table.place[rows], table.urgency[rows])
 
 
+def _available_teams(session: Session, team_id: int | None = None) -> list[ServiceTeam]:
+    """The teams taking orders (or just the one asked for, if it does), in id order."""
+    statement = select(ServiceTeam).where(ServiceTeam.available.is_(True)).order_by(ServiceTeam.id)
+    if team_id is not None:
+        statement = statement.where(ServiceTeam.id == team_id)
+    return list(session.scalars(statement))
+
+
 def _ineligible(needs: list[Need], teams: list[ServiceTeam], excluded: set, today) -> tuple[np.ndarray, np.ndarray]:
     """What rules out a pair besides the cost model: (needs × teams mask of pairs forbidden, refused or
     with the team away for the whole window; per need, whether its window has passed)."""
@@ -172,10 +180,7 @@ def candidates(session: Session, engine: Engine, needs: list[Need], *, team_id: 
     the choices two-way selection offers each side (a round ignores a ranked pair outside them).
     ``team_id``: only that team's column (a team's inbox need not cost every other team)."""
     today = service_day(now or utcnow())
-    available = select(ServiceTeam).where(ServiceTeam.available.is_(True)).order_by(ServiceTeam.id)
-    if team_id is not None:
-        available = available.where(ServiceTeam.id == team_id)
-    teams = session.scalars(available).all()
+    teams = _available_teams(session, team_id)
     if not needs or not teams:
         return {n.id: [] for n in needs}
     need_table, team_table = engine.tables(session, needs, teams)

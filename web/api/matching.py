@@ -344,6 +344,14 @@ def _team_id(team_id: int) -> int:
     return team_id
 
 
+def _bounty_answer(events, bounty_id: int) -> dict:
+    """Commit a bounty's step, tell its parties, answer with the bounty as it now stands."""
+    session = db().session
+    session.commit()
+    publish(events)
+    return queries.bounty_json(session, session.get(Bounty, bounty_id))
+
+
 def _own_bounty(bounty_id: int) -> Bounty:
     bounty = bounties.get_bounty(db().session, bounty_id)
     principal = current_principal()
@@ -787,9 +795,7 @@ class Claims(MethodView):
                 abort(403, "此参赛账号未关联职工档案 This sign-in has no worker profile")
         _, events = bounties.claim(session, bounty_id, proposal=body["proposal"], team_id=team_id,
                                    worker_id=worker_id, actor=actor())
-        session.commit()
-        publish(events)
-        return queries.bounty_json(session, session.get(Bounty, bounty_id))
+        return _bounty_answer(events, bounty_id)
 
 
 @blp.route(f"/bounties/<{ROUTE_ID}:bounty_id>/choose")
@@ -806,9 +812,7 @@ class Choose(MethodView):
         session = db().session
         _own_bounty(bounty_id)
         events = bounties.choose(session, bounty_id, body["claim_id"], actor=actor())
-        session.commit()
-        publish(events)
-        return queries.bounty_json(session, session.get(Bounty, bounty_id))
+        return _bounty_answer(events, bounty_id)
 
 
 @blp.route(f"/bounties/<{ROUTE_ID}:bounty_id>/payment")
@@ -825,9 +829,7 @@ class Pay(MethodView):
         session = db().session
         _own_bounty(bounty_id)
         events = bounties.pay(session, bounty_id, paid_yuan=body["paid_yuan"], actor=actor())
-        session.commit()
-        publish(events)
-        return queries.bounty_json(session, session.get(Bounty, bounty_id))
+        return _bounty_answer(events, bounty_id)
 
 
 # --- master-apprentice pairing ---------------------------------------------------------------------
