@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from profiles.accounts import check_secret, hash_secret, parse_principal
 from profiles.db import utcnow
+from profiles.models import Worker
 
 from .errors import ContestNotFound, NotFound
-from .models import Contest, Contestant, DisplayLink, Panel, PanelMember, Referee
+from .models import Contest, Contestant, DisplayLink, Panel, PanelMember, Referee, RuleSetVersion
 
 
 @dataclass(frozen=True)
@@ -44,9 +46,88 @@ class Scope:
         return self.may_read_contest(contest_id) and (self.site_id is None or self.site_id == site_id)
 
 
+class ContestRecord(NamedTuple):
+    """What a command on a sheet needs of its contest: plain columns, read without the ORM."""
+
+    id: int
+    code: str
+    rule_set_digest: str
+
+
+class ContestantRecord(NamedTuple):
+    """What a command needs of a contestant (the services take this or a ``Contestant`` row)."""
+
+    id: int
+    contest_id: int
+    ticket_no: str
+    site_id: int
+    enterprise_id: int | None
+
+
+class RefereeRecord(NamedTuple):
+    """What a command needs of a referee (the services take this or a ``Referee`` row)."""
+
+    id: int
+    contest_id: int
+    code: str
+    name: str
+    site_id: int | None
+    enterprise_id: int | None
+    is_chief: bool
+
+
+# Every mark resolves its signed-in referee, its contest and its contestant. Plain columns: an ORM
+# entity costs about four times the statement itself, and these three are read on every command.
+_CONTESTS, _CONTESTANTS, _REFEREES = Contest.__table__, Contestant.__table__, Referee.__table__
+_CONTESTANT_COLUMNS = (_CONTESTANTS.c.id, _CONTESTANTS.c.contest_id, _CONTESTANTS.c.ticket_no, _CONTESTANTS.c.site_id,
+                       _CONTESTANTS.c.enterprise_id)
+_CONTEST_COLUMNS = (_CONTESTS.c.id, _CONTESTS.c.code, RuleSetVersion.__table__.c.digest)
+_CONTEST_RECORD = (select(*_CONTEST_COLUMNS).join_from(_CONTESTS, RuleSetVersion.__table__)
+                   .where(_CONTESTS.c.code == bindparam("code")))
+_SHEET_TARGET = (select(*_CONTEST_COLUMNS, *_CONTESTANT_COLUMNS)
+                 .join_from(_CONTESTS, RuleSetVersion.__table__)
+                 .join(_CONTESTANTS, _CONTESTANTS.c.contest_id == _CONTESTS.c.id)
+                 .where(_CONTESTS.c.code == bindparam("code"), _CONTESTANTS.c.ticket_no == bindparam("ticket_no")))
+_REFEREE_RECORD = select(_REFEREES.c.id, _REFEREES.c.contest_id, _REFEREES.c.code, _REFEREES.c.name,
+                         _REFEREES.c.site_id, _REFEREES.c.enterprise_id,
+                         _REFEREES.c.is_chief).where(_REFEREES.c.id == bindparam("id"))
+_CONTESTANT_RECORD = (select(*_CONTESTANT_COLUMNS, Worker.__table__.c.name)
+                      .join(Worker.__table__, Worker.__table__.c.id == _CONTESTANTS.c.worker_id)
+                      .where(_CONTESTANTS.c.id == bindparam("id")))
 _CONTEST_BY_CODE = select(Contest).where(Contest.code == bindparam("code"))
 _CONTESTANT_BY_TICKET = select(Contestant).where(Contestant.contest_id == bindparam("contest_id"),
                                                  Contestant.ticket_no == bindparam("ticket_no"))
+
+
+def contest_record(session: Session, code: str) -> ContestRecord:
+    row = session.connection().execute(_CONTEST_RECORD, {"code": code}).first()
+    if row is None:
+        raise ContestNotFound(code)
+    return ContestRecord(*row)
+
+
+def sheet_target(session: Session, code: str, ticket_no: str) -> tuple[ContestRecord, ContestantRecord]:
+    """The contest and the contestant a sheet command names, in one statement."""
+    row = session.connection().execute(_SHEET_TARGET, {"code": code, "ticket_no": ticket_no}).first()
+    if row is None:
+        contest = contest_record(session, code)  # which of the two is missing: raises if the contest
+        raise NotFound(f"no contestant with ticket {ticket_no!r} in {contest.code}", field="ticket_no")
+    return ContestRecord(*row[:3]), ContestantRecord(*row[3:])
+
+
+def referee_record(session: Session, referee_id: int) -> RefereeRecord | None:
+    row = session.connection().execute(_REFEREE_RECORD, {"id": referee_id}).first()
+    return RefereeRecord(*row) if row is not None else None
+
+
+def contestant_record(session: Session, contestant_id: int) -> ContestantRecord | None:
+    named = _named_contestant(session, contestant_id)
+    return named[0] if named is not None else None
+
+
+def _named_contestant(session: Session, contestant_id: int) -> tuple[ContestantRecord, str] | None:
+    row = session.connection().execute(_CONTESTANT_RECORD, {"id": contestant_id}).first()
+    return (ContestantRecord(*row[:5]), row.name) if row is not None else None
 
 
 def contest_by_code(session: Session, code: str) -> Contest:
@@ -105,26 +186,28 @@ def scope_of(session: Session, principal: str, keep=None) -> Scope | None:
     """Resolve a principal string to its scope; None when the row is gone.
 
     Staff accounts live in ``profiles``; this resolves the contest roles and leaves ``admin`` to
-    the caller, which knows the staff account. ``keep(row)``, if given, receives the row loaded.
+    the caller, which knows the staff account. ``keep(record)``, if given, receives the referee's
+    or contestant's record read (every API request resolves its principal: plain columns).
     """
     parsed = parse_principal(principal)
     if parsed is None:
         return None
     role, ident = parsed
     if role == "referee":
-        referee = session.get(Referee, ident)
+        referee = referee_record(session, ident)
         if referee is None:
             return None
         if keep:
             keep(referee)
         return Scope(principal, role, ident, referee.name, referee.contest_id, referee.site_id, referee.is_chief)
     if role == "contestant":
-        contestant = session.get(Contestant, ident)
-        if contestant is None:
+        named = _named_contestant(session, ident)
+        if named is None:
             return None
+        contestant, name = named
         if keep:
             keep(contestant)
-        return Scope(principal, role, ident, contestant.worker.name, contestant.contest_id, contestant.site_id)
+        return Scope(principal, role, ident, name, contestant.contest_id, contestant.site_id)
     if role == "display":
         link = session.get(DisplayLink, ident)
         if link is None or link.revoked_at is not None:
@@ -140,7 +223,7 @@ def contestant_by_ticket(session: Session, contest: Contest, ticket_no: str) -> 
     return contestant
 
 
-def referee_by_code(session: Session, contest: Contest, code: str) -> Referee:
+def referee_by_code(session: Session, contest: Contest | ContestRecord, code: str) -> Referee:
     referee = session.scalar(select(Referee).where(Referee.contest_id == contest.id, Referee.code == code))
     if referee is None:
         raise NotFound(f"no referee {code!r} in {contest.code}", field="referee")

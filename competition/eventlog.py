@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from profiles.db import utcnow
 
 from .errors import ContestNotFound
-from .models import GENESIS_HASH, Contest, ContestEvent
+from .models import GENESIS_HASH, Contest, ContestEvent, RuleSetVersion
 
 KINDS = frozenset({
     "contest_started", "mark_recorded", "mark_corrected", "item_answered", "deduction_applied",
@@ -99,18 +99,23 @@ def find_command(session: Session, contest_id: int, command_key: str) -> list[Co
 
 
 class Head(NamedTuple):
-    """The log head under this transaction's lock, and the contest's status read with it."""
+    """The log head under this transaction's lock, and the contest read with it: its status, its
+    code and its rule set's digest (so a command needs no other read of the contest)."""
 
     last_seq: int
     last_hash: str
     status: str
+    code: str
+    rule_set_digest: str
 
 
 _CONTESTS = Contest.__table__
+_VERSIONS = RuleSetVersion.__table__
 _LOCK_HEAD = (
     update(_CONTESTS).where(_CONTESTS.c.id == bindparam("contest_id"))
     .values(last_seq=_CONTESTS.c.last_seq)
-    .returning(_CONTESTS.c.last_seq, _CONTESTS.c.last_hash, _CONTESTS.c.status)
+    .returning(_CONTESTS.c.last_seq, _CONTESTS.c.last_hash, _CONTESTS.c.status, _CONTESTS.c.code,
+               select(_VERSIONS.c.digest).where(_VERSIONS.c.id == _CONTESTS.c.rule_set_version_id).scalar_subquery())
 )
 
 

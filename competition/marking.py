@@ -23,8 +23,9 @@ from scoring_rules.model import JudgementAspect, ObjectiveAspect, RuleSet
 from . import eventlog
 from .errors import ConflictOfInterest, ContestError, InvalidMark, InvalidState, NotAssigned, NotFound, SignedOff
 from .eventlog import NewEvent
-from .models import Contest, ContestEvent, Contestant, Panel, PanelMember, Referee
-from .setup import ruleset_of
+from .access import ContestantRecord, RefereeRecord
+from .models import ContestEvent, Contestant, Panel, PanelMember, Referee
+from .setup import ruleset_by_digest
 from .clock import load_clock
 from .sheets import SheetState
 
@@ -38,37 +39,40 @@ class Outcome:
 
 
 class _Command:
-    """Common preamble of a marking command: lock, idempotency, contest state, sheet state."""
+    """Common preamble of a marking command: lock, idempotency, contest state, sheet state.
 
-    def __init__(self, session: Session, contestant: Contestant, command_key: str):
+    The contest itself is read with the lock (its head row): a command loads no contest entity.
+    """
+
+    def __init__(self, session: Session, contestant: Contestant | ContestantRecord, command_key: str):
         if not command_key or len(command_key) > 100:
             raise ContestError("a command needs an idempotency key of 1–100 characters", field="idempotency_key")
         self.session = session
         self.contestant = contestant
-        self.contest = session.get(Contest, contestant.contest_id)
-        self.head = eventlog.lock_head(session, self.contest.id)
-        self.done = eventlog.find_command(session, self.contest.id, command_key)
+        self.contest_id = contestant.contest_id
+        self.head = eventlog.lock_head(session, self.contest_id)
+        self.done = eventlog.find_command(session, self.contest_id, command_key)
         self.command_key = command_key
-        self.ruleset: RuleSet = ruleset_of(self.contest)
+        self.ruleset: RuleSet = ruleset_by_digest(session, self.head.rule_set_digest)
         self._state: SheetState | None = None
 
     @property
     def state(self) -> SheetState:
         if self._state is None:
             self._state = SheetState()
-            for event in eventlog.contestant_events(self.session, self.contest.id, self.contestant.id):
+            for event in eventlog.contestant_events(self.session, self.contest_id, self.contestant.id):
                 self._state.apply(self.ruleset, event)
         return self._state
 
     def require_running(self) -> None:
         if self.head.status != "running":  # read under the log lock, so current
-            raise InvalidState(f"contest {self.contest.code} is {self.head.status}, not running")
+            raise InvalidState(f"contest {self.head.code} is {self.head.status}, not running")
 
     def require_under_review(self) -> None:
         """Corrections, spread resolutions and sign-offs go on after the end, until finalize:
         the end stops new work, not the referees' review of it."""
         if self.head.status not in ("running", "ended"):
-            raise InvalidState(f"contest {self.contest.code} is {self.head.status}: its marks are closed")
+            raise InvalidState(f"contest {self.head.code} is {self.head.status}: its marks are closed")
 
     def aspect(self, code: str):
         if code not in self.ruleset.aspects:
@@ -81,7 +85,7 @@ class _Command:
             raise InvalidState(f"stage {stage_code} has not started for contestant {self.contestant.ticket_no}")
 
     def append(self, events: list[NewEvent], actor: str) -> Outcome:
-        return Outcome(eventlog.append(self.session, self.contest.id, events, actor=actor,
+        return Outcome(eventlog.append(self.session, self.contest_id, events, actor=actor,
                                        command_key=self.command_key, head=self.head))
 
 
@@ -90,7 +94,7 @@ _PANEL_SEAT = select(PanelMember.seat).join(Panel).where(
     Panel.aspect_code == bindparam("aspect_code"), PanelMember.referee_id == bindparam("referee_id"))
 
 
-def _check_referee(session: Session, cmd: _Command, referee: Referee, aspect_code: str | None) -> None:
+def _check_referee(session: Session, cmd: _Command, referee: Referee | RefereeRecord, aspect_code: str | None) -> None:
     contestant = cmd.contestant
     if referee.contest_id != contestant.contest_id:
         raise NotAssigned(f"referee {referee.code} does not referee this contest")
@@ -141,7 +145,7 @@ def _panel_events(cmd: _Command, aspect: JudgementAspect, referee_id: int, score
     return []
 
 
-def record_mark(session: Session, *, referee: Referee, contestant: Contestant, aspect_code: str, value: Any,
+def record_mark(session: Session, *, referee: Referee | RefereeRecord, contestant: Contestant | ContestantRecord, aspect_code: str, value: Any,
                 command_key: str) -> Outcome:
     """Record a referee's first mark for one aspect of one contestant.
 
@@ -176,8 +180,8 @@ def record_mark(session: Session, *, referee: Referee, contestant: Contestant, a
     return cmd.append(events, f"referee:{referee.id}")
 
 
-def correct_mark(session: Session, *, referee: Referee, contestant: Contestant, aspect_code: str, value: Any,
-                 reason: str, command_key: str, on_behalf_of: Referee | None = None) -> Outcome:
+def correct_mark(session: Session, *, referee: Referee | RefereeRecord, contestant: Contestant | ContestantRecord, aspect_code: str, value: Any,
+                 reason: str, command_key: str, on_behalf_of: Referee | RefereeRecord | None = None) -> Outcome:
     """Replace a mark, keeping the old one in the log with the reason for the change.
 
     A referee corrects their own mark until they sign off; after that only the chief referee
@@ -211,7 +215,7 @@ def correct_mark(session: Session, *, referee: Referee, contestant: Contestant, 
     return cmd.append(events, f"referee:{referee.id}")
 
 
-def answer_item(session: Session, *, contestant: Contestant, aspect_code: str, answer: Any,
+def answer_item(session: Session, *, contestant: Contestant | ContestantRecord, aspect_code: str, answer: Any,
                 command_key: str) -> Outcome:
     """Record a contestant's answer to an objective item; it is scored at once.
 
@@ -224,7 +228,7 @@ def answer_item(session: Session, *, contestant: Contestant, aspect_code: str, a
     aspect = cmd.aspect(aspect_code)
     if not isinstance(aspect, ObjectiveAspect):
         raise InvalidMark(f"{aspect_code} is marked by referees, not answered", field="aspect_code")
-    if load_clock(session, cmd.contest.id).is_paused(contestant.site_id):
+    if load_clock(session, cmd.contest_id).is_paused(contestant.site_id):
         raise InvalidState("比赛暂停中 · the contest is paused at this site: answers wait until it resumes")
     cmd.require_stage_open(aspect.stage)
     if aspect.stage is not None and cmd.state.stages[aspect.stage].finished:
@@ -234,7 +238,7 @@ def answer_item(session: Session, *, contestant: Contestant, aspect_code: str, a
                       f"contestant:{contestant.id}")
 
 
-def apply_deduction(session: Session, *, referee: Referee, contestant: Contestant, deduction_code: str,
+def apply_deduction(session: Session, *, referee: Referee | RefereeRecord, contestant: Contestant | ContestantRecord, deduction_code: str,
                     count: int = 1, note: str = "", command_key: str) -> Outcome:
     """Record occurrences of a deduction (e.g. a safety breach) with the referee's note."""
     cmd = _Command(session, contestant, command_key)
@@ -252,7 +256,7 @@ def apply_deduction(session: Session, *, referee: Referee, contestant: Contestan
                                 contestant.id)], f"referee:{referee.id}")
 
 
-def start_stage(session: Session, *, contestant: Contestant, stage_code: str, actor: str, command_key: str,
+def start_stage(session: Session, *, contestant: Contestant | ContestantRecord, stage_code: str, actor: str, command_key: str,
                 now: datetime | None = None) -> Outcome:
     """Start a contestant's stage; the one before must be cleared (闯关: one level unlocks the next)."""
     cmd = _Command(session, contestant, command_key)
@@ -270,7 +274,7 @@ def start_stage(session: Session, *, contestant: Contestant, stage_code: str, ac
     return cmd.append([NewEvent("stage_started", {"stage": stage_code, "at": at}, contestant.id)], actor)
 
 
-def finish_stage(session: Session, *, contestant: Contestant, stage_code: str, actor: str, command_key: str,
+def finish_stage(session: Session, *, contestant: Contestant | ContestantRecord, stage_code: str, actor: str, command_key: str,
                  now: datetime | None = None) -> Outcome:
     """Finish a stage on the server clock: ``stage_cleared`` if it passes, else ``stage_failed``."""
     cmd = _Command(session, contestant, command_key)
@@ -286,7 +290,7 @@ def finish_stage(session: Session, *, contestant: Contestant, stage_code: str, a
     # Time used on the server clock, less the time the site stood paused and any extra time granted.
     end = now or utcnow()
     started = cmd.state.stage_started[stage_code]
-    clock = load_clock(session, cmd.contest.id)
+    clock = load_clock(session, cmd.contest_id)
     lost = clock.paused_seconds(contestant.site_id, started, end) + clock.extra_seconds(
         contestant.site_id, contestant.id, stage_code)
     elapsed = max(0, int((end - started).total_seconds() - lost))
@@ -297,7 +301,7 @@ def finish_stage(session: Session, *, contestant: Contestant, stage_code: str, a
     return cmd.append([NewEvent(kind, payload, contestant.id)], actor)
 
 
-def resolve_spread(session: Session, *, chief: Referee, contestant: Contestant, aspect_code: str, reason: str,
+def resolve_spread(session: Session, *, chief: Referee | RefereeRecord, contestant: Contestant | ContestantRecord | ContestantRecord, aspect_code: str, reason: str,
                    score: Any = None, command_key: str) -> Outcome:
     """Unblock a panel whose spread broke the rule: accept its marks, or set the panel score."""
     cmd = _Command(session, contestant, command_key)
@@ -318,7 +322,7 @@ def resolve_spread(session: Session, *, chief: Referee, contestant: Contestant, 
                       f"referee:{chief.id}")
 
 
-def sign_off(session: Session, *, referee: Referee, contestant: Contestant, command_key: str) -> Outcome:
+def sign_off(session: Session, *, referee: Referee | RefereeRecord, contestant: Contestant | ContestantRecord, command_key: str) -> Outcome:
     """Sign off a referee's marks for one contestant; after this only the chief may change them."""
     cmd = _Command(session, contestant, command_key)
     if cmd.done:

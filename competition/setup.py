@@ -22,10 +22,19 @@ _RULESETS: dict[str, RuleSet] = {}
 
 def ruleset_of(contest: Contest) -> RuleSet:
     """Return the compiled rule set of a contest; compiled once per digest (versions are immutable)."""
-    version = contest.rule_set_version
-    ruleset = _RULESETS.get(version.digest)
+    return _RULESETS.get(contest.rule_set_version.digest) or _compile(contest.rule_set_version)
+
+
+def ruleset_by_digest(session: Session, digest: str) -> RuleSet:
+    """Return the compiled rule set stored under ``digest``: what a command reads with its lock."""
+    ruleset = _RULESETS.get(digest)
     if ruleset is None:
-        ruleset = _RULESETS[version.digest] = load_ruleset(version.source, source=f"{version.code}@{version.version}")
+        ruleset = _compile(session.scalars(select(RuleSetVersion).where(RuleSetVersion.digest == digest)).one())
+    return ruleset
+
+
+def _compile(version: RuleSetVersion) -> RuleSet:
+    ruleset = _RULESETS[version.digest] = load_ruleset(version.source, source=f"{version.code}@{version.version}")
     return ruleset
 
 

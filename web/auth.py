@@ -82,8 +82,8 @@ def load_principal(principal: str, *, via_token: bool = False) -> Principal | No
 
 
 def _keep_for_request(row) -> None:
-    """Hold the signed-in row for the request: the session's identity map is weak, and the view
-    asks for the same referee or contestant again (one SELECT fewer on every mark)."""
+    """Hold the signed-in referee's or contestant's record for the request: the view asks for it
+    again (one SELECT fewer on every mark)."""
     if has_request_context():
         g.jx_principal_row = row
 

@@ -8,19 +8,19 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
-from typing import NamedTuple
 
-from flask import abort, current_app
+from flask import abort, current_app, g
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from competition import control, marking, setup
-from competition.access import (assigned_aspects, contest_by_code, contestant_by_ticket, referee_by_code,
-                                site_contestants)
+from competition.access import (ContestantRecord, ContestRecord, RefereeRecord, assigned_aspects, contest_by_code,
+                                contest_record, contestant_by_ticket, contestant_record, referee_by_code,
+                                referee_record, sheet_target, site_contestants)
 from competition.clock import ContestClock
 from competition.errors import InvalidMark, NotAssigned
 from competition.eventlog import logged_event
-from competition.models import Contest, Contestant, Referee
+from competition.models import Contest, Contestant
 from competition.projections import ContestProjection
 from competition.setup import ruleset_of
 from profiles.db import utcnow
@@ -49,22 +49,28 @@ def _str(value):
     return None if value is None else str(value)
 
 
-def _signed_in_referee(session, contest: Contest) -> Referee:
-    scope = current_principal().scope
-    referee = session.get(Referee, scope.ident)
+def _signed_in_record(session, kind: type, read):
+    """The signed-in referee's or contestant's record: the one sign-in read, else read now."""
+    ident = current_principal().scope.ident
+    record = g.get("jx_principal_row")
+    return record if isinstance(record, kind) and record.id == ident else read(session, ident)
+
+
+def _signed_in_referee(session, contest: Contest | ContestRecord) -> RefereeRecord:
+    referee = _signed_in_record(session, RefereeRecord, referee_record)
     if referee is None or referee.contest_id != contest.id:
         raise NotAssigned(f"this referee sign-in belongs to another contest than {contest.code}")
     return referee
 
 
-def _signed_in_contestant(session, contest: Contest) -> Contestant:
-    contestant = session.get(Contestant, current_principal().scope.ident)
+def _signed_in_contestant(session, contest: Contest | ContestRecord) -> ContestantRecord:
+    contestant = _signed_in_record(session, ContestantRecord, contestant_record)
     if contestant is None or contestant.contest_id != contest.id:
         raise NotAssigned(f"this contestant sign-in belongs to another contest than {contest.code}")
     return contestant
 
 
-def stage_timing(clock: ContestClock, contestant: Contestant | SheetOwner, stage_code: str, started, limit_s: int) -> dict:
+def stage_timing(clock: ContestClock, contestant: Contestant | ContestantRecord, stage_code: str, started, limit_s: int) -> dict:
     """When a running stage's time is up on the server clock, with pauses and extra time given back."""
     extra = clock.extra_seconds(contestant.site_id, contestant.id, stage_code)
     since = clock.paused_since(contestant.site_id)
@@ -77,15 +83,7 @@ def stage_timing(clock: ContestClock, contestant: Contestant | SheetOwner, stage
     return {"paused": False, "deadline": deadline.isoformat() + "Z", "remaining_s": None}
 
 
-class SheetOwner(NamedTuple):
-    """Whose sheet an answer shows: the few columns it needs, read before a commit expires them."""
-
-    id: int
-    ticket_no: str
-    site_id: int
-
-
-def sheet_json(projection: ContestProjection, contestant: Contestant | SheetOwner) -> dict:
+def sheet_json(projection: ContestProjection, contestant: Contestant | ContestantRecord) -> dict:
     """The sheet as its reader may see it: a contestant gets no live rank (others' marks move it,
     and during a freeze the public board must not be read off a tablet)."""
     ruleset = projection.ruleset
@@ -112,27 +110,25 @@ def sheet_json(projection: ContestProjection, contestant: Contestant | SheetOwne
     }
 
 
-def _respond(contest: Contest, contestant: Contestant, outcome: marking.Outcome, *, status: int = 201):
-    """Commit, publish, and answer with the events and the contestant's sheet after them."""
-    session = db().session
-    # Read what the answer needs before the commit expires it: no reloads afterwards.
-    contest_id, whose = contest.id, SheetOwner(contestant.id, contestant.ticket_no, contestant.site_id)
+def _respond(contest: ContestRecord, contestant: ContestantRecord, outcome: marking.Outcome, *, status: int = 201):
+    """Commit, publish, and answer with the events and the contestant's sheet after them.
+
+    Contest and contestant are plain records, so nothing is reloaded after the commit; a sheet
+    command always has events (appended now, or by the first try of a retry)."""
     events = [{"seq": e.seq, "kind": e.kind, "contestant_id": e.contestant_id, "aspect_code": e.aspect_code}
               for e in outcome.events]
-    seq = events[-1]["seq"] if events else contest.last_seq
-    digest = contest.rule_set_version.digest
     logged = [] if outcome.duplicate else [logged_event(e) for e in outcome.events]
-    session.commit()
+    db().session.commit()
     if not outcome.duplicate:
-        current_app.extensions["jx_publisher"].publish(contest_id, outcome.events)
+        current_app.extensions["jx_publisher"].publish(contest.id, outcome.events)
     # The projection takes the events just committed as they are (no reading them back), when it
     # stands right before them; otherwise it catches up from the log.
-    with projections().reading_after(contest_id, digest, logged) as projection:
-        sheet = sheet_json(projection, whose) if projection is not None else None
+    with projections().reading_after(contest.id, contest.rule_set_digest, logged) as projection:
+        sheet = sheet_json(projection, contestant) if projection is not None else None
     if sheet is None:
-        with read_projection(contest_id) as projection:
-            sheet = sheet_json(projection, whose)
-    return {"duplicate": outcome.duplicate, "seq": seq, "events": events, "sheet": sheet}, \
+        with read_projection(contest.id) as projection:
+            sheet = sheet_json(projection, contestant)
+    return {"duplicate": outcome.duplicate, "seq": events[-1]["seq"], "events": events, "sheet": sheet}, \
         (200 if outcome.duplicate else status)
 
 
@@ -151,82 +147,83 @@ def _post_view(path: str, *, roles: tuple[str, ...], schema, status: int, summar
 
 
 def _sheet_command(path: str, schema, roles: tuple[str, ...], summary: str, run) -> None:
-    """A command on one contestant's sheet: ``run(session, contest, body, **path_args)`` returns the
-    contestant and the service's outcome; the answer carries their sheet after it."""
+    """A command on one contestant's sheet: ``run(session, code, body, **path_args)`` returns the
+    contest, the contestant and the service's outcome; the answer carries their sheet after it."""
     def handler(body, code, **path_args):
-        session = db().session
-        contest = contest_by_code(session, code)
-        contestant, outcome = run(session, contest, body, **path_args)
-        return _respond(contest, contestant, outcome)
+        return _respond(*run(db().session, code, body, **path_args))
     _post_view(path, roles=roles, schema=schema, status=201, summary=summary, handler=handler)
 
 
-def _referee_and_contestant(session, contest: Contest, body: dict) -> tuple[Referee, Contestant]:
-    return _signed_in_referee(session, contest), contestant_by_ticket(session, contest, body["contestant"])
+def _referee_and_contestant(session, code: str, body: dict) -> tuple[ContestRecord, RefereeRecord, ContestantRecord]:
+    contest, contestant = sheet_target(session, code, body["contestant"])
+    return contest, _signed_in_referee(session, contest), contestant
 
 
-def _record_mark(session, contest, body):
-    referee, contestant = _referee_and_contestant(session, contest, body)
-    return contestant, marking.record_mark(session, referee=referee, contestant=contestant, aspect_code=body["aspect"],
+def _record_mark(session, code, body):
+    contest, referee, contestant = _referee_and_contestant(session, code, body)
+    return contest, contestant, marking.record_mark(session, referee=referee, contestant=contestant, aspect_code=body["aspect"],
                                            value=body["value"], command_key=body["idempotency_key"])
 
 
-def _correct_mark(session, contest, body):
-    referee, contestant = _referee_and_contestant(session, contest, body)
+def _correct_mark(session, code, body):
+    contest, referee, contestant = _referee_and_contestant(session, code, body)
     on_behalf_of = referee_by_code(session, contest, body["on_behalf_of"]) if body.get("on_behalf_of") else None
-    return contestant, marking.correct_mark(session, referee=referee, contestant=contestant, aspect_code=body["aspect"],
+    return contest, contestant, marking.correct_mark(session, referee=referee, contestant=contestant, aspect_code=body["aspect"],
                                             value=body["value"], reason=body["reason"], on_behalf_of=on_behalf_of,
                                             command_key=body["idempotency_key"])
 
 
-def _apply_deduction(session, contest, body):
-    referee, contestant = _referee_and_contestant(session, contest, body)
-    return contestant, marking.apply_deduction(session, referee=referee, contestant=contestant,
+def _apply_deduction(session, code, body):
+    contest, referee, contestant = _referee_and_contestant(session, code, body)
+    return contest, contestant, marking.apply_deduction(session, referee=referee, contestant=contestant,
                                                deduction_code=body["deduction"], count=body["count"],
                                                note=body["note"], command_key=body["idempotency_key"])
 
 
-def _sign_off(session, contest, body):
-    referee, contestant = _referee_and_contestant(session, contest, body)
-    return contestant, marking.sign_off(session, referee=referee, contestant=contestant,
+def _sign_off(session, code, body):
+    contest, referee, contestant = _referee_and_contestant(session, code, body)
+    return contest, contestant, marking.sign_off(session, referee=referee, contestant=contestant,
                                         command_key=body["idempotency_key"])
 
 
-def _resolve_spread(session, contest, body):
-    chief, contestant = _referee_and_contestant(session, contest, body)
-    return contestant, marking.resolve_spread(session, chief=chief, contestant=contestant, aspect_code=body["aspect"],
+def _resolve_spread(session, code, body):
+    contest, chief, contestant = _referee_and_contestant(session, code, body)
+    return contest, contestant, marking.resolve_spread(session, chief=chief, contestant=contestant, aspect_code=body["aspect"],
                                               reason=body["reason"], score=body["score"],
                                               command_key=body["idempotency_key"])
 
 
-def _answer_item(session, contest, body):
+def _answer_item(session, code, body):
+    contest = contest_record(session, code)
     contestant = _signed_in_contestant(session, contest)
-    return contestant, marking.answer_item(session, contestant=contestant, aspect_code=body["aspect"],
+    return contest, contestant, marking.answer_item(session, contestant=contestant, aspect_code=body["aspect"],
                                            answer=body["answer"], command_key=body["idempotency_key"])
 
 
-def _stage_contestant(session, contest: Contest, body: dict) -> tuple[Contestant, str]:
-    """Return whose stage this is and the actor: a contestant their own; a referee at their site; staff."""
+def _stage_contestant(session, code: str, body: dict) -> tuple[ContestRecord, ContestantRecord, str]:
+    """Return the contest, whose stage this is and the actor: a contestant their own; a referee at
+    their site; staff."""
     scope = current_principal().scope
     if scope.role == "contestant":
+        contest = contest_record(session, code)
         contestant = _signed_in_contestant(session, contest)
         if body.get("contestant") not in (None, contestant.ticket_no):
             raise NotAssigned("a contestant starts and finishes only their own stages")
-        return contestant, scope.principal
+        return contest, contestant, scope.principal
     if not body.get("contestant"):
         raise InvalidMark("contestant: whose stage (ticket number)", field="contestant")
-    contestant = contestant_by_ticket(session, contest, body["contestant"])
+    contest, contestant = sheet_target(session, code, body["contestant"])
     if scope.role == "referee":
         referee = _signed_in_referee(session, contest)
         if not referee.is_chief and referee.site_id != contestant.site_id:
             raise NotAssigned(f"referee {referee.code} works at another site than {contestant.ticket_no}")
-    return contestant, scope.principal
+    return contest, contestant, scope.principal
 
 
 def _stage_command(service):
-    def run(session, contest, body, stage: str):
-        contestant, actor = _stage_contestant(session, contest, body)
-        return contestant, service(session, contestant=contestant, stage_code=stage, actor=actor,
+    def run(session, code, body, stage: str):
+        contest, contestant, actor = _stage_contestant(session, code, body)
+        return contest, contestant, service(session, contestant=contestant, stage_code=stage, actor=actor,
                                    command_key=body["idempotency_key"])
     return run
 
