@@ -17,6 +17,7 @@ from typing import Any, Iterable, Iterator, NamedTuple
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from profiles.db import utcnow
 
@@ -158,7 +159,8 @@ def append(session: Session, contest_id: int, new_events: Iterable[NewEvent], *,
         connection = session.connection()
         connection.execute(_INSERT, [{column: getattr(row, column) for column in _STORED} for row in rows])
         connection.execute(_MOVE_HEAD, {"contest_id": contest_id, "last_seq": last_seq, "last_hash": last_hash})
-        contest = session.get(Contest, contest_id)
+        # A contest this session holds must not keep the old head (a command loads none).
+        contest = session.identity_map.get(identity_key(Contest, contest_id))
         if contest is not None:
             session.expire(contest, ["last_seq", "last_hash"])
     return rows
