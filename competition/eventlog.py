@@ -15,7 +15,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Iterable, Iterator, NamedTuple
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, literal, select, union_all, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
@@ -171,11 +171,6 @@ def logged_event(row: ContestEvent) -> LoggedEvent:
     return LoggedEvent(row.seq, row.kind, row.contestant_id, row.aspect_code, row.actor, json.loads(row.payload), None)
 
 
-def contestant_events(session: Session, contest_id: int, contestant_id: int) -> list[LoggedEvent]:
-    """Return one contestant's events in order (what a service folds to check a new command)."""
-    return _decode(_fetch_plain(session, _CONTESTANT_EVENTS, {"contest_id": contest_id, "contestant_id": contestant_id}))
-
-
 def _fetch_plain(session: Session, statement, params: dict | None = None) -> list[tuple]:
     """Run a select of plain columns and return the driver's own tuples.
 
@@ -208,14 +203,30 @@ _COLUMNS = (ContestEvent.seq, ContestEvent.kind, ContestEvent.contestant_id, Con
 
 
 # Built once: the hot path (every mark and every catch-up) skips statement construction.
-_CONTESTANT_EVENTS = (select(*_COLUMNS).where(ContestEvent.contest_id == bindparam("contest_id"),
-                                              ContestEvent.contestant_id == bindparam("contestant_id"))
-                      .order_by(ContestEvent.seq))
 _EVENTS_BETWEEN = (select(*_COLUMNS).where(ContestEvent.contest_id == bindparam("contest_id"),
                                            ContestEvent.seq > bindparam("after_seq"),
                                            ContestEvent.seq <= bindparam("to_seq"))
                    .order_by(ContestEvent.seq))
 _LAST_SEQ = select(Contest.last_seq).where(Contest.id == bindparam("contest_id"))
+# Every sheet command reads its contestant's events and asks whether its key was seen: one round
+# trip, each branch on its own index (an OR across the two would scan the contest's log).
+_EVENTS = ContestEvent.__table__
+_SHEET_AND_COMMAND = union_all(
+    select(literal(False).label("by_command"), *(_EVENTS.c[c.key] for c in _COLUMNS))
+    .where(_EVENTS.c.contest_id == bindparam("contest_id"), _EVENTS.c.contestant_id == bindparam("contestant_id")),
+    select(literal(True), *(_EVENTS.c[c.key] for c in _COLUMNS))
+    .where(_EVENTS.c.contest_id == bindparam("contest_id"), _EVENTS.c.command_key == bindparam("command_key")),
+)
+
+
+def sheet_events_and_command(session: Session, contest_id: int, contestant_id: int,
+                             command_key: str) -> tuple[list[LoggedEvent], bool]:
+    """Return one contestant's events in order, and whether a command with ``command_key`` has
+    appended any event (then ``find_command`` reads them whole: only a retry pays for that)."""
+    rows = _fetch_plain(session, _SHEET_AND_COMMAND, {"contest_id": contest_id, "contestant_id": contestant_id,
+                                                      "command_key": command_key})
+    seen = any(row[0] for row in rows)
+    return _decode(sorted(row[1:] for row in rows if not row[0])), seen
 
 
 def iter_events(session: Session, contest_id: int, after_seq: int = 0, *, to_seq: int | None = None,

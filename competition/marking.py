@@ -51,16 +51,18 @@ class _Command:
         self.contestant = contestant
         self.contest_id = contestant.contest_id
         self.head = eventlog.lock_head(session, self.contest_id)
-        self.done = eventlog.find_command(session, self.contest_id, command_key)
+        self._events, seen = eventlog.sheet_events_and_command(session, self.contest_id, contestant.id, command_key)
+        self.done = eventlog.find_command(session, self.contest_id, command_key) if seen else []
         self.command_key = command_key
         self.ruleset: RuleSet = ruleset_by_digest(session, self.head.rule_set_digest)
         self._state: SheetState | None = None
 
     @property
     def state(self) -> SheetState:
+        """The contestant's sheet folded from their events, read under the lock."""
         if self._state is None:
             self._state = SheetState()
-            for event in eventlog.contestant_events(self.session, self.contest_id, self.contestant.id):
+            for event in self._events:
                 self._state.apply(self.ruleset, event)
         return self._state
 
