@@ -13,6 +13,7 @@ layer decides who receives what.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -22,7 +23,7 @@ from sqlalchemy.orm import Session
 from profiles.models import Enterprise, Worker
 
 from .models import Contestant, Site
-from .projections import ContestProjection, progress_position
+from .projections import ChangeLog, ContestProjection, RankedBoard, progress_position
 
 
 @dataclass(frozen=True)
@@ -81,23 +82,6 @@ class Delta:
         return out
 
 
-class _Runs:
-    """Rank moves of the rows whose result stayed, walked in board order (so their old ranks never
-    decrease): consecutive rows that move by the same amount make one run."""
-
-    def __init__(self):
-        self.runs: list[list[int]] = []
-
-    def add(self, old: int, by: int) -> None:
-        if self.runs and self.runs[-1][2] == by:
-            self.runs[-1][1] = old
-        else:
-            self.runs.append([old, old, by])
-
-    def moves(self) -> tuple[tuple[int, int, int], ...]:
-        return tuple((first, last, by) for first, last, by in self.runs if by)
-
-
 OWN_FIELDS = ("id", "ticket_no", "name", "enterprise", "site_id", "total", "complete", "flags", "stage", "stage_status")
 
 
@@ -107,7 +91,8 @@ def own_row(row: dict | None) -> dict | None:
     return None if row is None else {name: row[name] for name in OWN_FIELDS}
 
 
-def _row(ident: int, site_id: int, rank: int, site_rank: int | None, result, person: RosterEntry | None) -> dict:
+def _own(ident: int, site_id: int, result, person: RosterEntry | None) -> dict:
+    """A contestant's row without its ranks: what follows from their own result alone."""
     stage, status = progress_position(result) if result.stages else ("", "")
     return {
         "id": ident,
@@ -115,8 +100,6 @@ def _row(ident: int, site_id: int, rank: int, site_rank: int | None, result, per
         "name": person.name if person else "",
         "enterprise": person.enterprise if person else "",
         "site_id": site_id,
-        "rank": rank,
-        "site_rank": site_rank,
         "total": str(result.total),
         "complete": result.complete,
         "flags": list(result.flags),
@@ -125,83 +108,160 @@ def _row(ident: int, site_id: int, rank: int, site_rank: int | None, result, per
     }
 
 
+def _ranked(row: dict, rank: int, site_rank: int) -> dict:
+    # Key order as a screen shows a row: who, then where they stand, then what they scored.
+    return {"id": row["id"], "ticket_no": row["ticket_no"], "name": row["name"], "enterprise": row["enterprise"],
+            "site_id": row["site_id"], "rank": rank, "site_rank": site_rank, **row}
+
+
 def _site_ranks(projection: ContestProjection) -> dict[int, int]:
     return {ident: rank for site_id in projection.by_site for rank, ident in projection.ranks(site_id)}
 
 
 def board_rows(projection: ContestProjection, roster: dict[int, RosterEntry]) -> dict[int, dict]:
-    """Return every contestant's shown row, keyed by contestant id."""
+    """Return every contestant's shown row, keyed by contestant id, straight from the projection's
+    boards (a site's ranks from its own board: the independent path the feed is checked against)."""
     site_ranks = _site_ranks(projection)
-    return {row.contestant_id: _row(row.contestant_id, row.site_id, row.rank, site_ranks.get(row.contestant_id),
-                                    row.result, roster.get(row.contestant_id))
+    return {row.contestant_id: _ranked(_own(row.contestant_id, row.site_id, row.result, roster.get(row.contestant_id)),
+                                       row.rank, site_ranks[row.contestant_id])
             for row in projection.board()}
+
+
+def rank_runs(board: RankedBoard, moves: list[tuple[tuple | None, tuple | None]]) -> tuple[tuple[int, int, int], ...]:
+    """The rank moves of a board's unchanged rows when some rows' keys change, as runs of their
+    ranks before (``first``, ``last``, ``by``), from the board as it stood before.
+
+    ``moves`` holds each changed row's key before and after (None: not on the board). An unchanged
+    row with key k gains one place for every changed row now better than k that was not before,
+    and loses one for the reverse; that count only changes at the changed keys, so the runs are
+    the stretches of the board between consecutive changed keys: O(changes · log n), however far
+    a contestant climbs. A run may span a changed row's old rank: a client skips rows sent whole.
+    """
+    points = sorted({key for pair in moves for key in pair if key is not None})
+    before = sorted(old for old, _ in moves if old is not None)
+    after = sorted(new for _, new in moves if new is not None)
+    runs, n_before, n_after, size = [], 0, 0, len(board)
+    for index, point in enumerate(points):
+        while n_before < len(before) and before[n_before] <= point:
+            n_before += 1
+        while n_after < len(after) and after[n_after] <= point:
+            n_after += 1
+        by = n_after - n_before  # for keys after this point, up to the next one
+        if not by:
+            continue
+        low = board.count_to(point)
+        high = (board.count_to(points[index + 1]) if index + 1 < len(points) else size) - 1
+        # The changed rows in the stretch are sent whole: no run when they are all it holds.
+        changed_here = (bisect_right(before, points[index + 1]) if index + 1 < len(points) else len(before)) - n_before
+        if high - low + 1 > changed_here:
+            runs.append((board.rank_at(low), board.rank_at(high), by))
+    return tuple(runs)
 
 
 @dataclass
 class ContestFeed:
-    """The published state of one contest's board and the recent deltas that led to it."""
+    """The published state of one contest's board and the recent deltas that led to it.
+
+    The feed keeps its own boards, as last sent: the projection runs ahead of it (events applied
+    since the last flush), and a delta is the difference between the two. It follows the
+    projection's change log, so a flush costs the contestants that changed, not the whole board.
+    """
 
     contest_id: int
     history: int = 500
     seq: int = 0
-    rows: dict[int, dict] = field(default_factory=dict)
+    rows: dict[int, dict] = field(default_factory=dict)  # id → own row (no ranks) as last sent
     progress: dict = field(default_factory=dict)
     deltas: deque = field(default_factory=deque)
     started: bool = False
-    _shown: dict = field(default_factory=dict, repr=False)  # id → (rank, site rank, result) last shown
+    _board: RankedBoard = field(default_factory=RankedBoard, repr=False)
+    _site_boards: dict[int, RankedBoard] = field(default_factory=dict, repr=False)
+    _site_of: dict[int, int] = field(default_factory=dict, repr=False)
+    _results: dict = field(default_factory=dict, repr=False)  # id → the result object last sent
+    _changes: ChangeLog | None = field(default=None, repr=False)
+    _cursor: int = 0
 
     def advance(self, projection: ContestProjection, roster: dict[int, RosterEntry]) -> Delta | None:
         """Bring the feed to the projection's position; return the delta, or None if nothing moved."""
-        if self.started and projection.seq <= self.seq and len(projection.entries) == len(self.rows):
+        log = projection.changes
+        following = self.started and log is self._changes
+        if following and projection.seq <= self.seq and log.cursor == self._cursor:
             return None
+        candidates = log.since(self._cursor) if following else None
+        if candidates is None:  # a first look, a rebuilt projection, or too far behind: every row
+            candidates = projection.entries.keys() | self._results.keys()
+        self._changes, self._cursor = log, log.cursor
         progress = projection.level_progress()
+        changed = self._apply(projection, roster, candidates)
         if not self.started:
-            self.rows, self.progress, self.seq, self.started = board_rows(projection, roster), progress, projection.seq, True
-            self._shown = {ident: (row["rank"], row["site_rank"], projection.results[ident])
-                           for ident, row in self.rows.items()}
+            self.progress, self.seq, self.started = progress, projection.seq, True
             return None
-        # One walk over the board in rank order. A row whose result object is new (results are
-        # replaced, never mutated) is rebuilt and sent whole; every other row keeps its rank key, so
-        # the rows keep their order and their rank moves compress into runs.
-        changed, overall, by_site = [], _Runs(), {}
-        results, shown_before = projection.results, self._shown
-        for rank, site_rank, ident, site_id in projection.ranks_with_sites():
-            result = results[ident]
-            old = shown_before.get(ident)
-            if old is None or old[2] is not result or old[1] is None:
-                shown_before[ident] = (rank, site_rank, result)
-                # Sent even when it looks the same: a client moves every row not sent by the runs.
-                shown = self.rows[ident] = _row(ident, site_id, rank, site_rank, result, roster.get(ident))
-                changed.append(shown)
-                continue
-            site_runs = by_site.get(site_id)
-            if old[0] == rank and old[1] == site_rank:  # stayed: it only ends the runs around it
-                overall.add(rank, 0)
-                if site_runs is not None:  # (a site's runs start at its first move)
-                    site_runs.add(site_rank, 0)
-                continue
-            overall.add(old[0], rank - old[0])
-            if site_runs is None:
-                site_runs = by_site[site_id] = _Runs()
-            site_runs.add(old[1], site_rank - old[1])
-            shown_before[ident] = (rank, site_rank, result)
-            # A new dict: deltas in the history keep the rows they were sent with.
-            self.rows[ident] = {**self.rows[ident], "rank": rank, "site_rank": site_rank}
-        site_shifts = {site: runs.moves() for site, runs in by_site.items()}
-        delta = Delta(self.contest_id, self.seq, projection.seq, tuple(changed),
-                      progress if progress != self.progress else None, overall.moves(),
-                      {site: moves for site, moves in site_shifts.items() if moves})
+        delta = Delta(self.contest_id, self.seq, projection.seq, tuple(changed[0]),
+                      progress if progress != self.progress else None, changed[1], changed[2])
         self.progress, self.seq = progress, projection.seq
         self.deltas.append(delta)
         while len(self.deltas) > self.history:
             self.deltas.popleft()
         return delta
 
+    def _apply(self, projection: ContestProjection, roster: dict[int, RosterEntry], candidates) -> tuple:
+        """Move the feed's boards to the projection's results for ``candidates``; return the rows
+        sent whole (best first), the overall runs and the runs per site."""
+        results, entries = projection.results, projection.entries
+        moved = []  # (id, old key, new key, old site, new site)
+        for ident in candidates:
+            entry, result = entries.get(ident), results.get(ident)
+            site = entry.site_id if entry is not None else None
+            if result is not None and result is self._results.get(ident) and site == self._site_of.get(ident):
+                continue  # a result is replaced, never mutated: the same object is the same row
+            moved.append((ident, self._board.key(ident), result.rank_key if result is not None else None,
+                          self._site_of.get(ident), site))
+        if not moved:
+            return [], (), {}
+        shifts = rank_runs(self._board, [(old, new) for _, old, new, _, _ in moved])
+        site_moves: dict[int, list] = {}
+        for _, old, new, old_site, new_site in moved:
+            if old_site == new_site:
+                site_moves.setdefault(new_site, []).append((old, new))
+                continue
+            if old_site is not None:
+                site_moves.setdefault(old_site, []).append((old, None))
+            if new_site is not None:
+                site_moves.setdefault(new_site, []).append((None, new))
+        site_shifts = {}
+        for site, moves in site_moves.items():
+            runs = rank_runs(self._site_boards.get(site, RankedBoard()), moves)
+            if runs:
+                site_shifts[site] = runs
+        for ident, _, new, old_site, new_site in moved:
+            if old_site is not None and old_site != new_site:
+                self._site_boards[old_site].remove(ident)
+            if new is None:  # gone from the roster: off every board
+                self._board.remove(ident)
+                self.rows.pop(ident, None)
+                self._results.pop(ident, None)
+                self._site_of.pop(ident, None)
+                continue
+            self._board.put(ident, new)
+            self._site_boards.setdefault(new_site, RankedBoard()).put(ident, new)
+            self._site_of[ident] = new_site
+            self._results[ident] = results[ident]
+            self.rows[ident] = _own(ident, new_site, results[ident], roster.get(ident))
+        # Sent even when it looks the same: a client moves every row not sent by the runs.
+        sent = sorted(((self._board.rank(ident), self._site_boards[site].rank(ident), ident, site)
+                       for ident, _, new, _, site in moved if new is not None), key=lambda r: (r[0], r[2]))
+        return [_ranked(self.rows[ident], rank, site_rank) for rank, site_rank, ident, _ in sent], shifts, site_shifts
+
+    def ranked_rows(self) -> dict[int, dict]:
+        """Every contestant's row with the ranks the feed last sent, keyed by id."""
+        return {ident: _ranked(self.rows[ident], rank, site_rank)
+                for rank, site_rank, ident, _ in self._board.ranks_with_sites(self._site_of)}
+
     def sites(self) -> list[int]:
-        return sorted({row["site_id"] for row in self.rows.values()})
+        return sorted(self._site_boards)
 
     def snapshot(self, site_id: int | None = None) -> dict:
-        rows = sorted(self.rows.values(), key=lambda r: (r["rank"], r["ticket_no"]))
+        rows = sorted(self.ranked_rows().values(), key=lambda r: (r["rank"], r["ticket_no"]))
         progress = self.progress
         if site_id is not None:
             rows = sorted((r for r in rows if r["site_id"] == site_id), key=lambda r: (r["site_rank"], r["ticket_no"]))

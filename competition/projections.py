@@ -56,6 +56,37 @@ class BoardState:
         return BoardState(payload["at_seq"] if kind == "board_frozen" else None)
 
 
+class ChangeLog:
+    """The contestants whose result was replaced, in order, for a reader that follows a projection
+    change by change (the live feed) instead of walking every contestant.
+
+    A cursor counts the changes seen. Only the last ``keep`` are kept: a reader further behind,
+    or holding the cursor of another projection (a rebuilt one has its own log), walks them all.
+    """
+
+    def __init__(self, keep: int = 4096):
+        self.keep = keep
+        self._idents: list[int] = []
+        self._dropped = 0
+
+    @property
+    def cursor(self) -> int:
+        return self._dropped + len(self._idents)
+
+    def add(self, ident: int) -> None:
+        self._idents.append(ident)
+        if len(self._idents) > 2 * self.keep:
+            drop = len(self._idents) - self.keep
+            del self._idents[:drop]
+            self._dropped += drop
+
+    def since(self, cursor: int) -> set[int] | None:
+        """The contestants changed after ``cursor``, or None when the log no longer reaches it."""
+        if not self._dropped <= cursor <= self.cursor:
+            return None
+        return set(self._idents[cursor - self._dropped:])
+
+
 @dataclass(frozen=True)
 class BoardRow:
     rank: int
@@ -64,7 +95,10 @@ class BoardRow:
     result: SheetResult
 
 
-class _Ranked:
+_AFTER_EVERY_ID = float("inf")  # (key, this) sorts after every (key, contestant_id)
+
+
+class RankedBoard:
     """A sorted board of ``(key, contestant_id)`` with competition ranks (ties share a place)."""
 
     def __init__(self, items: Iterable[tuple[tuple, int]] = ()):
@@ -80,8 +114,41 @@ class _Ranked:
         self._list.add((key, ident))
         self._keys[ident] = key
 
+    def remove(self, ident: int) -> None:
+        self._list.remove((self._keys.pop(ident), ident))
+
+    def key(self, ident: int) -> tuple | None:
+        return self._keys.get(ident)
+
     def rank(self, ident: int) -> int:
         return self._list.bisect_left((self._keys[ident],)) + 1
+
+    def count_to(self, key: tuple) -> int:
+        """How many rows have a key at or before ``key`` (the position just after them)."""
+        return self._list.bisect_right((key, _AFTER_EVERY_ID))
+
+    def rank_at(self, position: int) -> int:
+        """The competition rank of the row at ``position`` (0-based): one more than the rows before it
+        with a better key."""
+        return self._list.bisect_left((self._list[position][0],)) + 1
+
+    def ranks_with_sites(self, site_of: dict[int, int]) -> Iterator[tuple[int, int, int, int]]:
+        """``(rank, site rank, contestant_id, site_id)`` best first, in one pass: a contestant's site
+        rank counts the better contestants of their site seen so far (the same competition ranking
+        as a board per site, without walking each site's board)."""
+        seen: dict[int, list] = {}  # site → [contestants seen, last key, its rank]
+        previous, rank = None, 0
+        for position, (key, ident) in enumerate(self._list, start=1):
+            if key != previous:
+                rank, previous = position, key
+            site_id = site_of[ident]
+            state = seen.get(site_id)
+            if state is None:
+                state = seen[site_id] = [0, None, 0]
+            state[0] += 1
+            if key != state[1]:
+                state[1], state[2] = key, state[0]
+            yield rank, state[2], ident, site_id
 
     def rows(self, limit: int | None = None) -> list[tuple[int, int]]:
         """Return ``(rank, contestant_id)`` best first."""
@@ -140,13 +207,14 @@ class ContestProjection:
         self.results: dict[int, SheetResult] = {}
         self._empty_aspects = score_aspects(ruleset, SheetState().sheet())
         self._empty = assemble(ruleset, SheetState().sheet(), self._empty_aspects)
-        self.overall = _Ranked()
-        self.by_site: dict[int, _Ranked] = {}
-        self.by_stage: list[_Ranked] = [_Ranked() for _ in ruleset.stages]
+        self.overall = RankedBoard()
+        self.by_site: dict[int, RankedBoard] = {}
+        self.by_stage: list[RankedBoard] = [RankedBoard() for _ in ruleset.stages]
         self.progress: dict[int, dict[tuple[str, str], int]] = {}
         self.clock = ContestClock()  # pauses and extra time, for stage deadlines
         # Freeze, thaw and reveals, kept here so a live flush need not look them up in the log.
         self.board_state = BoardState(None)
+        self.changes = ChangeLog()
         for entry in entries:
             self.add_entry(entry)
 
@@ -157,6 +225,7 @@ class ContestProjection:
         self.entries[entry.contestant_id] = entry
         self.results[entry.contestant_id] = self._empty
         self._place(entry, None, self._empty)
+        self.changes.add(entry.contestant_id)
 
     @classmethod
     def rebuild(cls, ruleset: RuleSet, entries: Iterable[Entry], events: Iterable[LoggedEvent]) -> ContestProjection:
@@ -193,13 +262,13 @@ class ContestProjection:
         for entry in entries:
             projection.results.setdefault(entry.contestant_id, projection._empty)
         results = projection.results
-        projection.overall = _Ranked((results[e.contestant_id].rank_key, e.contestant_id) for e in entries)
+        projection.overall = RankedBoard((results[e.contestant_id].rank_key, e.contestant_id) for e in entries)
         sites: dict[int, list] = {}
         for e in entries:
             sites.setdefault(e.site_id, []).append((results[e.contestant_id].rank_key, e.contestant_id))
-        projection.by_site = {site: _Ranked(items) for site, items in sites.items()}
+        projection.by_site = {site: RankedBoard(items) for site, items in sites.items()}
         projection.by_stage = [
-            _Ranked((stage_key(results[e.contestant_id], i), e.contestant_id) for e in entries)
+            RankedBoard((stage_key(results[e.contestant_id], i), e.contestant_id) for e in entries)
             for i in range(len(ruleset.stages))
         ]
         for e in entries:
@@ -233,12 +302,13 @@ class ContestProjection:
         old = self.results[ident]
         new = self.results[ident] = assemble(self.ruleset, sheet, aspects)
         self._place(self.entries[ident], old, new)
+        self.changes.add(ident)
         return ident
 
     def _place(self, entry: Entry, old: SheetResult | None, new: SheetResult) -> None:
         ident = entry.contestant_id
         self.overall.put(ident, new.rank_key)
-        self.by_site.setdefault(entry.site_id, _Ranked()).put(ident, new.rank_key)
+        self.by_site.setdefault(entry.site_id, RankedBoard()).put(ident, new.rank_key)
         for index, board in enumerate(self.by_stage):
             board.put(ident, stage_key(new, index))
         if old is not None:
@@ -256,33 +326,19 @@ class ContestProjection:
 
     # --- reading --------------------------------------------------------------------------
     def board(self, site_id: int | None = None, limit: int | None = None) -> list[BoardRow]:
-        ranked = self.overall if site_id is None else self.by_site.get(site_id, _Ranked())
+        ranked = self.overall if site_id is None else self.by_site.get(site_id, RankedBoard())
         return [BoardRow(rank, ident, self.entries[ident].site_id, self.results[ident])
                 for rank, ident in ranked.rows(limit)]
 
     def ranks(self, site_id: int | None = None) -> list[tuple[int, int]]:
         """``(rank, contestant_id)`` best first: the board without building a row per contestant
         (the live feed walks it on every flush)."""
-        return (self.overall if site_id is None else self.by_site.get(site_id, _Ranked())).rows()
+        return (self.overall if site_id is None else self.by_site.get(site_id, RankedBoard())).rows()
 
-    def ranks_with_sites(self) -> Iterator[tuple[int, int | None, int, int]]:
+    def ranks_with_sites(self) -> Iterator[tuple[int, int, int, int]]:
         """``(rank, site rank, contestant_id, site_id)`` best first, in one pass over the overall
-        board: a contestant's site rank counts the better contestants of their site seen so far
-        (the same competition ranking as ``by_site``, without walking each site's board)."""
-        entries = self.entries
-        seen: dict[int, list] = {}  # site → [contestants seen, last key, its rank]
-        previous, rank = None, 0
-        for position, (key, ident) in enumerate(self.overall._list, start=1):
-            if key != previous:
-                rank, previous = position, key
-            site_id = entries[ident].site_id
-            state = seen.get(site_id)
-            if state is None:
-                state = seen[site_id] = [0, None, 0]
-            state[0] += 1
-            if key != state[1]:
-                state[1], state[2] = key, state[0]
-            yield rank, state[2], ident, site_id
+        board (the same competition ranking as ``by_site``)."""
+        return self.overall.ranks_with_sites({ident: entry.site_id for ident, entry in self.entries.items()})
 
     def stage_board(self, stage_code: str, limit: int | None = None) -> list[BoardRow]:
         ranked = self.by_stage[self.ruleset.stage_index(stage_code)]

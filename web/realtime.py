@@ -50,6 +50,7 @@ class Publisher:
         self.background = app.config.get("LIVE_BACKGROUND", True)
         self._feeds: dict[int, ContestFeed] = {}
         self._rosters: dict[int, dict[int, RosterEntry]] = {}
+        self._roster_checked: dict[int, int] = {}  # contest → projection entries when the roster was checked
         self._dirty: set[int] = set()
         self._frozen: dict[tuple, tuple[ContestProjection, ContestFeed]] = {}
         self._lock = threading.RLock()
@@ -145,8 +146,11 @@ class Publisher:
 
     def _advance_feed(self, session, contest_id: int, projection) -> Delta | None:
         roster = self._rosters.get(contest_id)
-        if roster is None or any(ident not in roster for ident in projection.entries):
+        # Entries only ever join a projection: look for ones the roster lacks only when they did.
+        if roster is None or (len(projection.entries) != self._roster_checked.get(contest_id)
+                              and not projection.entries.keys() <= roster.keys()):
             roster = self._rosters[contest_id] = load_roster(session, contest_id)
+        self._roster_checked[contest_id] = len(projection.entries)
         feed = self._feeds.get(contest_id)
         if feed is None:
             feed = self._feeds[contest_id] = ContestFeed(contest_id)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from hypothesis import given, settings, strategies as st
 
-from competition.livefeed import ContestFeed, RosterEntry, own_row
+from competition.livefeed import ContestFeed, RosterEntry, board_rows, own_row
 from competition.projections import ContestProjection, Entry
 from tests.competition.test_projections import RULESET, event_spec, to_event
 
@@ -41,6 +41,7 @@ def test_applying_every_delta_gives_the_fresh_snapshot_and_rank_moves_are_triple
     seq = 0
     for batch in batches:
         before = {ident: own_row(row) for ident, row in feed.rows.items()}
+        shown_before = feed.ranked_rows()
         for spec in batch:
             seq += 1
             projection.apply(to_event(seq, spec))
@@ -53,9 +54,56 @@ def test_applying_every_delta_gives_the_fresh_snapshot_and_rank_moves_are_triple
         fresh.advance(projection, ROSTER)
         assert screen == {row["id"]: row for row in fresh.snapshot()["rows"]}
         assert site_screen == {row["id"]: row for row in fresh.snapshot(20)["rows"]}
+        # ... and the board the projection's own boards give (ranked per site board, not in one pass).
+        assert feed.ranked_rows() == board_rows(projection, ROSTER)
+        # Runs never name a rank that no unchanged row held (each covers at least one such row).
+        unchanged_ranks = {row["rank"] for ident, row in shown_before.items() if ident not in {r["id"] for r in delta.rows}}
+        assert all(any(first <= rank <= last for rank in unchanged_ranks) for first, last, _ in delta.shifts)
         # Every contestant whose own result changed is sent whole; the rest moved by runs alone.
         sent = {row["id"] for row in delta.rows}
         assert all(ident in sent for ident, row in feed.rows.items() if own_row(row) != before[ident])
+
+
+LATE = [Entry(7, 20), Entry(8, 10)]  # contestants the roster gains mid-contest
+LATE_ROSTER = {**ROSTER, **{e.contestant_id: RosterEntry(f"T{e.contestant_id}", "", "", e.site_id) for e in LATE}}
+step = st.one_of(
+    st.lists(event_spec.map(lambda spec: (spec[0], spec[1] * 3 % 6 + 1, *spec[2:])), max_size=6),
+    st.just("join"),  # the next late contestant joins the projection (a roster import)
+    st.just("rebuild"),  # the cache replaces the projection with one rebuilt from the log
+)
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.lists(step, max_size=14), st.integers(2, 8))
+def test_a_feed_following_changes_gives_what_a_fresh_feed_shows_across_joins_rebuilds_and_a_short_log(steps, keep):
+    """The incremental path (the projection's change log), its fallback to a full comparison (a
+    rebuilt projection, or a log that no longer reaches the feed's cursor) and late joiners all
+    give deltas that bring a screen to the fresh board."""
+    projection = ContestProjection(RULESET, ENTRIES)
+    projection.changes.keep = keep
+    events, late = [], list(LATE)
+    feed = ContestFeed(1)
+    feed.advance(projection, LATE_ROSTER)
+    screen = {row["id"]: row for row in feed.snapshot()["rows"]}
+    for item in steps:
+        if item == "join":
+            if not late:
+                continue
+            projection.add_entry(late.pop(0))
+        elif item == "rebuild":
+            projection = ContestProjection.rebuild(RULESET, list(projection.entries.values()), events)
+            projection.changes.keep = keep
+        else:
+            for spec in item:
+                events.append(to_event(len(events) + 1, spec))
+                projection.apply(events[-1])
+        delta = feed.advance(projection, LATE_ROSTER)
+        if delta is not None:
+            apply(screen, delta.as_json())
+        fresh = ContestFeed(1)
+        fresh.advance(projection, LATE_ROSTER)
+        assert screen == {row["id"]: row for row in fresh.snapshot()["rows"]}
+        assert feed.ranked_rows() == board_rows(projection, LATE_ROSTER)
 
 
 def test_one_mark_lifting_a_contestant_past_tied_ones_is_one_row_and_one_run():
@@ -69,7 +117,7 @@ def test_one_mark_lifting_a_contestant_past_tied_ones_is_one_row_and_one_run():
     assert [row["id"] for row in delta.rows] == [100] and delta.rows[0]["rank"] == 1
     assert delta.shifts == ((1, 1, 1),) and delta.site_shifts == {10: ((1, 1, 1),)}  # the 99 tied at 1 move to 2
     assert "rank" not in own_row(delta.rows[0])
-    assert all(row["rank"] == 2 for ident, row in feed.rows.items() if ident != 100)
+    assert all(row["rank"] == 2 for ident, row in feed.ranked_rows().items() if ident != 100)
 
 
 def test_distinct_scores_shift_as_one_run_per_jump():
