@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from . import eventlog
 from .errors import ContestNotFound
+from .eventlog import LoggedEvent
 from .models import Contest, Contestant, RuleSetVersion
 from .projections import ContestProjection, Entry
 from .setup import ruleset_of

@@ -146,9 +146,9 @@ def amount(value, field: str) -> Decimal:
     try:
         number = Decimal(str(value))
     except InvalidOperation:
-        raise MatchingError(f"a number", field) from None
+        raise MatchingError("a number", field) from None
     if not number.is_finite() or number < 0:
-        raise MatchingError(f"0 or more", field)
+        raise MatchingError("0 or more", field)
     return number
 
 

@@ -15,7 +15,6 @@ from functools import cache
 from pathlib import Path
 
 import networkx as nx
-import numpy as np
 from scipy.sparse.csgraph import dijkstra
 
 from .errors import MatchingError

@@ -6,7 +6,6 @@ from flask import abort
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
-from sqlalchemy import select
 
 from profiles import queries
 

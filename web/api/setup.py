@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from competition import setup
 from competition.access import contest_by_code, create_display_link, revoke_display_link
-from competition.errors import InvalidState, NotFound
+from competition.errors import NotFound
 from competition.models import Contestant, DisplayLink, Referee, Site
 from scoring_rules import bundled_ruleset_path, load_ruleset_file
 from scoring_rules.loader import BUNDLED_DIR
