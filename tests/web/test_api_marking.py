@@ -121,6 +121,14 @@ def test_a_referee_of_one_contest_cannot_mark_in_another(demo_app, client, token
     response = client.post(f"{ES}/marks", headers=bearer(tokens["referee"]),
                            json={"contestant": "WZ001", "aspect": "B1.4", "value": 1, "idempotency_key": "x-contest"})
     assert response.status_code == 403 and "another contest" in response.get_json()["message"]
+    # Nor learn whether a ticket exists there: an unknown one is refused the same way.
+    unknown = client.post(f"{ES}/marks", headers=bearer(tokens["referee"]),
+                          json={"contestant": "NO-SUCH", "aspect": "B1.4", "value": 1, "idempotency_key": "x-ticket"})
+    assert unknown.status_code == 403 and "another contest" in unknown.get_json()["message"]
+    # A referee of this contest is told the ticket is unknown, naming the field.
+    own = client.post(f"{EA}/marks", headers=bearer(tokens["referee"]),
+                      json={"contestant": "NO-SUCH", "aspect": "A1.3", "value": 1, "idempotency_key": "x-ticket"})
+    assert own.status_code == 404 and "NO-SUCH" in own.get_json()["message"]
 
 
 def test_a_contestant_answers_only_for_themself(demo_app, client):

@@ -18,7 +18,7 @@ from competition.access import (ContestantRecord, ContestRecord, RefereeRecord, 
                                 contest_record, contestant_by_ticket, contestant_record, referee_by_code,
                                 referee_record, sheet_target, site_contestants)
 from competition.clock import ContestClock
-from competition.errors import InvalidMark, NotAssigned
+from competition.errors import InvalidMark, NotAssigned, NotFound
 from competition.eventlog import logged_event
 from competition.models import Contest, Contestant
 from competition.projections import ContestProjection
@@ -154,8 +154,20 @@ def _sheet_command(path: str, schema, roles: tuple[str, ...], summary: str, run)
     _post_view(path, roles=roles, schema=schema, status=201, summary=summary, handler=handler)
 
 
+def _sheet_target(session, code: str, ticket: str, *, signed_in=None) -> tuple[ContestRecord, ContestantRecord]:
+    """The contest and contestant a command names. ``signed_in(session, contest)`` checks the
+    principal belongs to the contest before a missing ticket is reported, so a sign-in of another
+    contest learns nothing of this one's roster."""
+    try:
+        return sheet_target(session, code, ticket)
+    except NotFound:
+        if signed_in is not None:
+            signed_in(session, contest_record(session, code))
+        raise
+
+
 def _referee_and_contestant(session, code: str, body: dict) -> tuple[ContestRecord, RefereeRecord, ContestantRecord]:
-    contest, contestant = sheet_target(session, code, body["contestant"])
+    contest, contestant = _sheet_target(session, code, body["contestant"], signed_in=_signed_in_referee)
     return contest, _signed_in_referee(session, contest), contestant
 
 
@@ -212,7 +224,8 @@ def _stage_contestant(session, code: str, body: dict) -> tuple[ContestRecord, Co
         return contest, contestant, scope.principal
     if not body.get("contestant"):
         raise InvalidMark("contestant: whose stage (ticket number)", field="contestant")
-    contest, contestant = sheet_target(session, code, body["contestant"])
+    contest, contestant = _sheet_target(session, code, body["contestant"],
+                                        signed_in=_signed_in_referee if scope.role == "referee" else None)
     if scope.role == "referee":
         referee = _signed_in_referee(session, contest)
         if not referee.is_chief and referee.site_id != contestant.site_id:
