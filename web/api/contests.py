@@ -15,10 +15,11 @@ from competition.setup import ruleset_of
 
 from competition.export import results_workbook
 from competition.livefeed import load_roster, load_sites
+from competition.severity import judgement_marks, severity_report
 
 from ..auth import current_principal, require_roles
 from ..extensions import db, read_projection
-from .schemas import BoardOut, BoardQuery, ContestOut
+from .schemas import BoardOut, BoardQuery, ContestOut, SeverityOut, SeverityQuery
 
 blp = Blueprint("contests", __name__, url_prefix="/api/v1/contests", description="Contests and live boards")
 
@@ -95,3 +96,25 @@ class ResultsExport(MethodView):
                                     contest_status=contest.status)
         return Response(data, mimetype=XLSX, headers={
             "Content-Disposition": f"attachment; filename*=UTF-8''{quote(contest.code)}-results.xlsx"})
+
+
+@blp.route("/<code>/severity")
+class Severity(MethodView):
+    @require_roles("admin")
+    @blp.arguments(SeverityQuery, location="query")
+    @blp.response(200, SeverityOut)
+    @blp.alt_response(401, description="Not signed in")
+    @blp.alt_response(403, description="Not staff")
+    @blp.alt_response(404, description="No such contest")
+    @blp.alt_response(409, description="No judgement marks yet, or sites whose referees never rated the same "
+                                       "contestant (the groups are named)")
+    @blp.doc(security=[{"bearer": []}])
+    def get(self, query, code: str):
+        """Staff: each referee's severity across sites (many-facet Rasch model) and each contestant's fair
+        judgement score, what an average referee would have given."""
+        session = db().session
+        contest = contest_by_code(session, code)
+        roster = load_roster(session, contest.id)
+        with read_projection(contest.id) as projection:
+            marks = judgement_marks(projection)  # copied under the cache's lock; fitted after it
+        return severity_report(session, contest.id, marks, roster, assume_equal_sites=query["assume_equal_sites"])

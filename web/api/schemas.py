@@ -341,3 +341,43 @@ class FillPanelsOut(Schema):
     filled = fields.List(fields.String(), metadata={"description": "Aspects that got a panel"})
     unfilled = fields.Dict(keys=fields.String(), values=fields.String(),
                            metadata={"description": "Aspect → why it could not get a full panel"})
+
+
+class SeverityQuery(Strict):
+    assume_equal_sites = fields.Boolean(load_default=False, metadata={
+        "description": "Fit even when the sites' referees never rated the same contestant, assuming the sites' "
+                       "contestants are equally able"})
+
+
+class RefereeSeverityOut(Schema):
+    id = fields.Integer()
+    code = fields.String()
+    name = fields.String()
+    site_id = fields.Integer(allow_none=True)
+    severity = fields.Float(metadata={"description": "Logits; positive: harsher than the average referee"})
+    se = fields.Float()
+    infit = fields.Float(metadata={"description": "Mean square; about 1 expected, under 0.5 too predictable, "
+                                                  "over 1.5 erratic"})
+    outfit = fields.Float()
+    ratings = fields.Integer()
+
+
+class FairJudgementOut(Schema):
+    contestant_id = fields.Integer()
+    ticket_no = fields.String()
+    site_id = fields.Integer()
+    ratings = fields.Integer()
+    observed = fields.Float(metadata={"description": "Mean judgement score the contestant's referees gave"})
+    fair = fields.Float(metadata={"description": "Mean an average referee would be expected to give on the same "
+                                                 "aspects"})
+    ability = fields.Float()
+    se = fields.Float()
+
+
+class SeverityOut(Schema):
+    ratings = fields.Integer()
+    referees = fields.List(fields.Nested(RefereeSeverityOut))
+    contestants = fields.List(fields.Nested(FairJudgementOut))
+    aspects = fields.Dict(keys=fields.String(), values=fields.Float())
+    thresholds = fields.Raw(metadata={"description": "Steps between levels: one list, or one per aspect"})
+    assumed_equal_groups = fields.List(fields.List(fields.String()))
