@@ -101,3 +101,28 @@ def test_staff_set_up_and_run_a_contest_from_the_console(live_server, page):
     status, log = api(live_server, "GET", "/api/v1/contests/E2E-ES", token=token)
     assert status == 200 and log["status"] == "running"
     page.screenshot(path=str(SHOTS / "console-setup.png"), full_page=True)
+
+
+def test_staff_read_referee_severity_and_fair_scores_from_the_console(live_server, page):
+    """The demo's sites share no referee: the page says why it cannot compare them and offers the
+    assumption; with it, referees are ranked harshest first and every contestant has a fair score."""
+    page.goto(f"{live_server}/login?role=admin")
+    page.fill("input[name=login]", DEMO_ADMIN[0])
+    page.fill("input[name=secret]", DEMO_ADMIN[1])
+    page.click("button[type=submit]")
+    page.wait_for_url("**/console")
+    page.click("section.contest[data-contest='DEMO-EA'] a:has-text('裁判宽严')")
+    refusal = page.locator("#severity-refusal")
+    refusal.wait_for()
+    assert "无法直接比较各赛点" in refusal.inner_text() and "site HZ" in refusal.inner_text()
+    page.click("text=按各赛点选手水平相当计算")
+    page.locator("#severity-referees").wait_for()
+    assert page.locator("#severity-assumed .tag").count() == 3  # one group per site
+    severities = [float(cell) for cell in page.locator("#severity-referees tbody td:nth-child(3)").all_inner_texts()]
+    assert severities == sorted(severities, reverse=True) and severities[0] > 0 > severities[-1]
+    rows = page.locator("#severity-contestants tbody tr")
+    assert rows.count() > 0
+    fair = [float(cell) for cell in page.locator("#severity-contestants tbody td:nth-child(5)").all_inner_texts()]
+    assert fair == sorted(fair, reverse=True) and all(0 <= value <= 3 for value in fair)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "referee-severity.png"))
