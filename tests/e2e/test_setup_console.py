@@ -23,14 +23,18 @@ def logged(server, contest: str, kind: str) -> int:
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def test_staff_set_up_and_run_a_contest_from_the_console(live_server, page):
-    page.on("dialog", lambda dialog: dialog.accept("设备故障 equipment failure") if dialog.type == "prompt"
-            else dialog.accept())
-    page.goto(f"{live_server}/login?role=admin")
+def sign_in_to_console(page, server) -> None:
+    page.goto(f"{server}/login?role=admin")
     page.fill("input[name=login]", DEMO_ADMIN[0])
     page.fill("input[name=secret]", DEMO_ADMIN[1])
     page.click("button[type=submit]")
     page.wait_for_url("**/console")
+
+
+def test_staff_set_up_and_run_a_contest_from_the_console(live_server, page):
+    page.on("dialog", lambda dialog: dialog.accept("设备故障 equipment failure") if dialog.type == "prompt"
+            else dialog.accept())
+    sign_in_to_console(page, live_server)
 
     page.click("details.new-contest summary")
     form = page.locator("details.new-contest form")
@@ -106,11 +110,7 @@ def test_staff_set_up_and_run_a_contest_from_the_console(live_server, page):
 def test_staff_read_referee_severity_and_fair_scores_from_the_console(live_server, page):
     """The demo's sites share no referee: the page says why it cannot compare them and offers the
     assumption; with it, referees are ranked harshest first and every contestant has a fair score."""
-    page.goto(f"{live_server}/login?role=admin")
-    page.fill("input[name=login]", DEMO_ADMIN[0])
-    page.fill("input[name=secret]", DEMO_ADMIN[1])
-    page.click("button[type=submit]")
-    page.wait_for_url("**/console")
+    sign_in_to_console(page, live_server)
     page.click("section.contest[data-contest='DEMO-EA'] a:has-text('裁判宽严')")
     refusal = page.locator("#severity-refusal")
     refusal.wait_for()

@@ -15,7 +15,7 @@ from competition.setup import ruleset_of
 
 from competition.export import results_workbook
 from competition.livefeed import load_roster, load_sites
-from competition.severity import judgement_marks, severity_report
+from competition.severity import SeverityReport, judgement_marks, severity_report
 
 from ..auth import current_principal, require_roles
 from ..extensions import db, read_projection
@@ -112,9 +112,14 @@ class Severity(MethodView):
     def get(self, query, code: str):
         """Staff: each referee's severity across sites (many-facet Rasch model) and each contestant's fair
         judgement score, what an average referee would have given."""
-        session = db().session
-        contest = contest_by_code(session, code)
-        roster = load_roster(session, contest.id)
-        with read_projection(contest.id) as projection:
-            marks = judgement_marks(projection)  # copied under the cache's lock; fitted after it
-        return severity_report(session, contest.id, marks, roster, assume_equal_sites=query["assume_equal_sites"])
+        contest = contest_by_code(db().session, code)
+        return contest_severity(contest.id, assume_equal_sites=query["assume_equal_sites"])
+
+
+def contest_severity(contest_id: int, *, assume_equal_sites: bool) -> SeverityReport:
+    """The severity report of a contest as it stands (the API and the console page)."""
+    session = db().session
+    roster = load_roster(session, contest_id)
+    with read_projection(contest_id) as projection:
+        marks = judgement_marks(projection)  # copied under the cache's lock; fitted after it
+    return severity_report(session, contest_id, marks, roster, assume_equal_sites=assume_equal_sites)

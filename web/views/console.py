@@ -8,13 +8,13 @@ from sqlalchemy import func, select
 from competition.clock import load_clock
 from competition.errors import InvalidState
 from competition.livefeed import load_roster, load_sites
-from competition.severity import judgement_marks, severity_report
 from competition.models import Contest, Contestant, DisplayLink, Referee
 from competition.setup import ruleset_of
 
 from ..api.setup import bundled_rulesets
 from ..auth import page_roles
-from ..extensions import db, read_projection
+from ..api.contests import contest_severity
+from ..extensions import db
 from . import bp
 from .public import STATUS_LABELS
 
@@ -59,14 +59,11 @@ def console_severity(code: str):
     if contest is None:
         abort(404)
     assume = request.args.get("assume_equal_sites") == "1"
-    roster = load_roster(session, contest.id)
-    with read_projection(contest.id) as projection:
-        marks = judgement_marks(projection)
     report, refusal = None, None
     try:
-        report = severity_report(session, contest.id, marks, roster, assume_equal_sites=assume)
+        report = contest_severity(contest.id, assume_equal_sites=assume)
     except InvalidState as refused:
         refusal = str(refused)
     return render_template("severity.html", contest=contest, report=report, refusal=refusal, assume=assume,
-                           roster=roster, sites=load_sites(session, contest.id),
+                           roster=load_roster(session, contest.id), sites=load_sites(session, contest.id),
                            status_labels=STATUS_LABELS)
