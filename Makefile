@@ -65,6 +65,7 @@ bench: setup
 	$(PY) bench/replay.py
 	$(PY) bench/board_update.py
 	$(PY) bench/live.py
+	$(PY) bench/severity.py
 	$(PY) bench/profiles.py
 	$(PY) bench/matching.py
 

@@ -13,6 +13,7 @@ Reads the projection (what the log says now) and the roster; writes nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 from statistics import fmean
 
 from sqlalchemy import select
@@ -84,8 +85,11 @@ def judgement_marks(projection: ContestProjection) -> JudgementMarks:
 
 
 def severity_report(session: Session, contest_id: int, marks: JudgementMarks, roster: dict[int, RosterEntry], *,
-                    assume_equal_sites: bool = False) -> SeverityReport:
-    """Fit the contest's judgement marks; raise ``InvalidState`` when they cannot say anything."""
+                    assume_equal_sites: bool = False, run: Callable | None = None) -> SeverityReport:
+    """Fit the contest's judgement marks; raise ``InvalidState`` when they cannot say anything.
+
+    ``run(fit, *args, **kwargs)``, if given, runs the fit (a second or so for a 20-city contest):
+    a server may move it off the thread that serves everyone else. It reads no database."""
     ratings = marks.ratings
     if not ratings:
         raise InvalidState("no judgement marks yet: severity needs referees' 0–3 scores")
@@ -96,7 +100,7 @@ def severity_report(session: Session, contest_id: int, marks: JudgementMarks, ro
     # of every aspect); otherwise each aspect its own steps.
     steps_by = None if len(tops) == 1 else "aspect"
     try:
-        fit = mfrm.fit([r[0] for r in ratings], {"referee": [r[1] for r in ratings], "aspect": [r[2] for r in ratings]},
+        fit = (run or _call)(mfrm.fit, [r[0] for r in ratings], {"referee": [r[1] for r in ratings], "aspect": [r[2] for r in ratings]},
                        [r[3] for r in ratings], steps_by=steps_by, severity_facet="referee",
                        max_score=tops.pop() if steps_by is None else marks.scale_max,
                        assume_equal_groups=assume_equal_sites)
@@ -133,6 +137,10 @@ def severity_report(session: Session, contest_id: int, marks: JudgementMarks, ro
         ratings=len(ratings),
         assumed_equal_groups=[sorted(referees[e].code if e in referees else str(e) for e in elements)
                               for elements, _ in fit.groups])
+
+
+def _call(function: Callable, *args, **kwargs):
+    return function(*args, **kwargs)
 
 
 def _describe(elements: list[int], referees: dict[int, Referee], site_codes: dict[int, str]) -> str:

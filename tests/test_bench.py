@@ -54,3 +54,9 @@ def test_matching_benchmark_prints_rounds_against_the_plain_scipy_and_networkx_c
     same = next(line for line in out.splitlines() if "same optimum" in line)
     ours, theirs = same.split("same optimum: ")[1].split(";")[0].split(" vs ")
     assert float(ours) == float(theirs)
+
+
+def test_severity_benchmark_prints_the_fit_against_a_bincount_baseline_and_the_recovery():
+    out = run("severity.py", "--sites", "3", "--per-site", "12", "--aspects", "4", "--repeat", "1")
+    assert "MFRM fit (marginal ML" in out and "baseline: each referee's mean score (bincount)" in out
+    assert "severity recovered: correlation with the truth" in out

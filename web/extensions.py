@@ -65,3 +65,26 @@ def read_projection(contest_id: int) -> Iterator[ContestProjection]:
     """
     with db().read_session_factory() as session, projections().reading(session, contest_id) as projection:
         yield projection
+
+
+def off_the_loop(function, *args, **kwargs):
+    """Run CPU-bound work (a severity fit) where it does not stall every other connection: under
+    gevent one greenlet computing for a second stops every push to every screen, so the work goes
+    to the hub's thread pool, where numpy's array work releases the GIL; other async modes serve
+    each request on its own thread already. The work must not touch the request's session."""
+    from flask import current_app
+
+    if current_app.config.get("SOCKETIO_ASYNC_MODE") == "gevent":
+        import gevent
+
+        def outcome():  # a refusal is an answer, not a crash for gevent's pool to log
+            try:
+                return True, function(*args, **kwargs)
+            except Exception as error:
+                return False, error
+
+        done, value = gevent.get_hub().threadpool.apply(outcome)
+        if not done:
+            raise value
+        return value
+    return function(*args, **kwargs)

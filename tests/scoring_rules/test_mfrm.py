@@ -84,12 +84,13 @@ def test_partial_credit_fit_reproduces_the_published_rater_and_domain_measures()
 
 def test_the_default_fine_grid_agrees_with_tam_up_to_its_coarser_scale():
     """TAM integrates abilities over 21 nodes 0.6 logit apart; a student rated 84 times has a
-    likelihood far sharper than that. The default grid (0.05 logit) gives the same order of raters
-    and a scale a few percent wider."""
+    likelihood far sharper than that. The default grid (0.1 logit) gives the same order of raters
+    on a scale about 2% wider, and a deviance below TAM's (a better fit of the same model)."""
     persons, facets, scores = _writing()
     fit = mfrm.fit(persons, facets, scores, max_score=3, steps_by="item")
     correlation, difference, slope = _compare(fit.facets["rater"], _published("writing_pcm", "rater"))
-    assert correlation >= 0.9999 and 1.0 <= slope <= 1.1 and difference <= 0.06
+    assert correlation >= 0.9999 and 1.0 <= slope <= 1.05 and difference <= 0.03
+    assert fit.deviance < 46111.6  # TAM's printed deviance
 
 
 def test_rating_scale_fit_with_a_language_facet_matches_the_published_raters():

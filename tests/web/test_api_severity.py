@@ -73,3 +73,26 @@ def test_a_chief_referee_who_marks_at_every_site_links_them(demo_app, client):
     assert report.status_code == 200, report.get_json()
     body = report.get_json()
     assert body["assumed_equal_groups"] == [] and "CHIEF" in {r["code"] for r in body["referees"]}
+
+
+def test_a_fit_runs_in_gevents_thread_pool_and_its_refusal_comes_back_as_raised(app):
+    """Under gevent a second of fitting on the hub would stall every screen's push."""
+    import threading
+
+    import pytest
+
+    from competition.errors import InvalidState
+    from web.extensions import off_the_loop
+
+    app.config["SOCKETIO_ASYNC_MODE"] = "gevent"
+    with app.app_context():
+        assert off_the_loop(threading.get_ident) != threading.get_ident()  # another thread did the work
+
+        def refuse():
+            raise InvalidState("no judgement marks yet")
+
+        with pytest.raises(InvalidState, match="no judgement marks"):
+            off_the_loop(refuse)
+    app.config["SOCKETIO_ASYNC_MODE"] = "threading"
+    with app.app_context():
+        assert off_the_loop(threading.get_ident) == threading.get_ident()

@@ -18,7 +18,7 @@ from competition.livefeed import load_roster, load_sites
 from competition.severity import SeverityReport, judgement_marks, severity_report
 
 from ..auth import current_principal, require_roles
-from ..extensions import db, read_projection
+from ..extensions import db, off_the_loop, read_projection
 from .schemas import BoardOut, BoardQuery, ContestOut, SeverityOut, SeverityQuery
 
 blp = Blueprint("contests", __name__, url_prefix="/api/v1/contests", description="Contests and live boards")
@@ -122,4 +122,4 @@ def contest_severity(contest_id: int, *, assume_equal_sites: bool) -> SeverityRe
     roster = load_roster(session, contest_id)
     with read_projection(contest_id) as projection:
         marks = judgement_marks(projection)  # copied under the cache's lock; fitted after it
-    return severity_report(session, contest_id, marks, roster, assume_equal_sites=assume_equal_sites)
+    return severity_report(session, contest_id, marks, roster, assume_equal_sites=assume_equal_sites, run=off_the_loop)
