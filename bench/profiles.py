@@ -150,7 +150,7 @@ def populate(engine, workers: int) -> None:
     from sqlalchemy.orm import Session
 
     from profiles.db import Base
-    from profiles.models import Enterprise, StarRating, Worker
+    from profiles.models import Enterprise, StarRating
 
     Base.metadata.create_all(engine)
     rng = np.random.default_rng(3)
