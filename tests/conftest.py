@@ -43,6 +43,22 @@ def postgres_or_skip(url: str = POSTGRES_URL) -> None:
         pytest.skip(reason)
 
 
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def redis_or_skip(url: str = REDIS_URL) -> None:
+    """Skip (or fail under REQUIRE_SERVICES=1) when Redis does not answer at ``url``."""
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=3).ping()
+    except redis.RedisError as exc:
+        reason = f"Redis not reachable at {url}: {exc}".strip()
+        if REQUIRE_SERVICES:
+            pytest.fail(reason + " (REQUIRE_SERVICES=1: a skip would hide missing work)")
+        pytest.skip(reason)
+
+
 @contextmanager
 def fresh_postgres_schema():
     """Yield a PostgreSQL URL whose search_path is a new empty schema, dropped afterwards."""

@@ -38,7 +38,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     migrate.init_app(app, database, directory=str(Path(__file__).parent / "migrations"))
     projections = app.extensions["jx_projections"] = ProjectionCache()
     socketio.init_app(app, async_mode=app.config["SOCKETIO_ASYNC_MODE"],
-                      message_queue=app.config["MESSAGE_QUEUE"], serializer=JsonPacket)
+                      message_queue=app.config["MESSAGE_QUEUE"],
+                      channel=app.config.get("MESSAGE_QUEUE_CHANNEL", "jiangxing"), serializer=JsonPacket)
 
     from . import api, auth, cli, i18n
     from matching.places import bundled_geography

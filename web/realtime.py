@@ -6,8 +6,14 @@ a short window (``LIVE_COALESCE_MS``) brings the contest's feed up to the log an
 per room — so a burst of 50 marks costs each big screen one message, not 50. Messages that one
 person must see at once (a panel's spread breached, to that panel's referees) are not delayed.
 
-Every emit goes through ``socketio.emit`` with a room, so with ``JX_MESSAGE_QUEUE`` set several
-server processes share rooms over Redis without any view changing. Rooms:
+Every emit goes through ``socketio.emit`` with a room. With ``JX_MESSAGE_QUEUE`` set, several
+server processes share Redis, and two kinds of message travel differently. Messages that carry a
+log position (deltas, sheets) come from the feed of the process the client is connected to, and
+go to that process's own clients only (``ignore_queue``): each process follows the log itself,
+noticing other processes' appends by looking at the log head every ``LIVE_POLL_MS``, so a client
+always hears one consistent sequence of positions, the one it joined at. Messages without a
+position (the contest's state changed, a panel notice, a matching event) go through Redis to
+whichever process holds the room. Rooms:
 ``staff:<id>`` staff (always live), ``contest:<id>`` whole-contest screens, ``site:<id>`` one
 site's screens, ``contestant:<id>`` that contestant's tablet, ``referee:<id>`` that referee's
 tablet. While the public board is frozen, ``contest:`` and ``site:`` rooms get no deltas: joining
@@ -27,7 +33,7 @@ from sqlalchemy import select
 
 from competition import readmodel
 from competition.livefeed import ContestFeed, Delta, RosterEntry, load_roster, own_row
-from competition.models import ContestEvent, Contestant, Panel, PanelMember, Referee
+from competition.models import Contest, ContestEvent, Contestant, Panel, PanelMember, Referee
 from competition.projections import ContestProjection
 from competition.readmodel import ProjectionCache
 from matching.models import Need
@@ -47,6 +53,7 @@ class Publisher:
         self.socketio = socketio
         self.projections = projections
         self.window_s = app.config.get("LIVE_COALESCE_MS", 100) / 1000
+        self.poll_s = app.config.get("LIVE_POLL_MS", 0) / 1000
         self.background = app.config.get("LIVE_BACKGROUND", True)
         self._feeds: dict[int, ContestFeed] = {}
         self._rosters: dict[int, dict[int, RosterEntry]] = {}
@@ -115,14 +122,30 @@ class Publisher:
 
     def _run(self) -> None:
         while True:
-            self._wake.wait()
-            # Let the burst gather: everything published within the window goes out together.
-            self.socketio.sleep(self.window_s)
-            self._wake.clear()
+            if self._wake.wait(self.poll_s or None):
+                # Let the burst gather: everything published within the window goes out together.
+                self.socketio.sleep(self.window_s)
+                self._wake.clear()
             try:
+                if self.poll_s:
+                    self._notice_appends()
                 self.flush()
             except Exception:  # a failed push must not stop the loop; the next flush catches up
                 self.app.logger.exception("live: flush failed")
+
+    def _notice_appends(self) -> None:
+        """Mark dirty every followed contest whose log head moved past its feed: events another
+        server process appended (one small query per poll for all of them)."""
+        with self._lock:
+            positions = {contest_id: feed.seq for contest_id, feed in self._feeds.items()}
+        if not positions:
+            return
+        with self.app.app_context(), self._reader() as session:
+            heads = session.execute(select(Contest.id, Contest.last_seq).where(Contest.id.in_(positions))).all()
+        moved = {contest_id for contest_id, head in heads if head > positions[contest_id]}
+        if moved:
+            with self._lock:
+                self._dirty |= moved
 
     def flush(self) -> int:
         """Bring every dirty contest's feed up to its log and push the deltas; return messages sent."""
@@ -161,26 +184,30 @@ class Publisher:
     def _push(self, contest_id: int, delta: Delta, *, public: bool) -> int:
         stamp = server_time_ms()
         whole = {"contest_id": contest_id, "scope": "contest", "server_time": stamp, **delta.as_json()}
-        self.socketio.emit("delta", whole, namespace=NAMESPACE, to=f"staff:{contest_id}")
+        self._emit_local("delta", whole, f"staff:{contest_id}")
         sent = 1
         # A tablet hears when its contestant's own result changed (not when others' marks move
         # its rank: ranks are the public board's, which a freeze hides).
         for row in delta.rows:
-            self.socketio.emit("sheet", {"contest_id": contest_id, "contestant_id": row["id"], "seq": delta.seq,
-                                         "row": own_row(row)}, namespace=NAMESPACE, to=f"contestant:{row['id']}")
+            self._emit_local("sheet", {"contest_id": contest_id, "contestant_id": row["id"], "seq": delta.seq,
+                                       "row": own_row(row)}, f"contestant:{row['id']}")
             sent += 1
         if not public:
             return sent  # frozen: the public rooms keep the board as it stood
-        self.socketio.emit("delta", whole, namespace=NAMESPACE, to=f"contest:{contest_id}")
+        self._emit_local("delta", whole, f"contest:{contest_id}")
         sent += 1
         # Every site room gets every delta, empty or not, so its sequence numbers stay contiguous.
         for site_id in self._feeds[contest_id].sites():
             part = delta.for_site(site_id)
-            self.socketio.emit("delta", {"contest_id": contest_id, "scope": "site", "site_id": site_id,
-                                         "server_time": stamp, **part.as_json()},
-                               namespace=NAMESPACE, to=f"site:{site_id}")
+            self._emit_local("delta", {"contest_id": contest_id, "scope": "site", "site_id": site_id,
+                                       "server_time": stamp, **part.as_json()}, f"site:{site_id}")
             sent += 1
         return sent
+
+    def _emit_local(self, event: str, message: dict, room: str) -> None:
+        """A message carrying this process's feed positions, to this process's clients in the room
+        (the other processes tell theirs, from their own feeds)."""
+        self.socketio.emit(event, message, namespace=NAMESPACE, to=room, ignore_queue=True)
 
     def _reader(self):
         """A read-only session: everything the publisher reads may be read under its lock."""
@@ -225,6 +252,8 @@ class Publisher:
     # --- what joining and resuming clients get -------------------------------------------------
     def feed(self, contest_id: int) -> ContestFeed:
         """Return the contest's live feed, brought up to the log (a joining client sees the latest)."""
+        if self.background and self.poll_s > 0:
+            self._ensure_task()  # this process now follows the contest: appends elsewhere reach it
         with self._reader() as session:
             with self._lock:
                 delta, frozen = self._advance(session, contest_id)
