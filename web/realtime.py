@@ -33,7 +33,7 @@ from sqlalchemy import select
 
 from competition import readmodel
 from competition.livefeed import ContestFeed, Delta, RosterEntry, load_roster, own_row
-from competition.models import Contest, ContestEvent, Contestant, Panel, PanelMember, Referee
+from competition.models import Contest, ContestEvent, Contestant, DisplayLink, Panel, PanelMember, Referee
 from competition.projections import ContestProjection
 from competition.readmodel import ProjectionCache
 from matching.models import Need
@@ -129,9 +129,23 @@ class Publisher:
             try:
                 if self.poll_s:
                     self._notice_appends()
+                    self._notice_revocations()
                 self.flush()
             except Exception:  # a failed push must not stop the loop; the next flush catches up
                 self.app.logger.exception("live: flush failed")
+
+    def _notice_revocations(self) -> None:
+        """Disconnect this process's screens whose display link was revoked, wherever the
+        revocation was handled (the database says; one query per poll while screens are on)."""
+        live = self.app.extensions.get("jx_live")
+        links = live.display_links() if live is not None else set()
+        if not links:
+            return
+        with self.app.app_context(), self._reader() as session:
+            revoked = session.scalars(select(DisplayLink.id).where(DisplayLink.id.in_(links),
+                                                                   DisplayLink.revoked_at.is_not(None))).all()
+        for link_id in revoked:
+            live.drop_display(link_id)
 
     def _notice_appends(self) -> None:
         """Mark dirty every followed contest whose log head moved past its feed: events another

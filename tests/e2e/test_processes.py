@@ -1,7 +1,7 @@
 """Two server processes over PostgreSQL and a Redis message queue, as a contest across cities is
 served: a big screen connected to one process sees a mark another process accepted, at positions
 of its own process's feed; the contest's state changing on one process reaches the other's screen
-through Redis."""
+through Redis; revoking the screen's link on the other process disconnects it."""
 
 from __future__ import annotations
 
@@ -54,8 +54,8 @@ def two_processes():
         engine = make_engine(url)
         with engine.connect() as connection:
             display = connection.execute(text(
-                "SELECT d.token FROM display_links d JOIN contests c ON c.id = d.contest_id "
-                "WHERE c.code = 'DEMO-EA' AND d.site_id IS NULL")).scalar_one()
+                "SELECT d.id, d.token FROM display_links d JOIN contests c ON c.id = d.contest_id "
+                "WHERE c.code = 'DEMO-EA' AND d.site_id IS NULL")).one()
         engine.dispose()
         servers = [_start(env), _start(env)]
         try:
@@ -68,7 +68,7 @@ def two_processes():
 
 
 def test_a_screen_on_one_process_follows_marks_and_commands_accepted_by_another(two_processes):
-    screen_url, marking_url, display = two_processes
+    screen_url, marking_url, (link_id, display) = two_processes
     deltas, contest_messages, arrived = [], [], threading.Event()
     screen = socketio.Client(reconnection=False)
     screen.on("delta", lambda message: (deltas.append(message), arrived.set()), namespace="/live")
@@ -103,5 +103,13 @@ def test_a_screen_on_one_process_follows_marks_and_commands_accepted_by_another(
         while not contest_messages and time.monotonic() < deadline:
             arrived.wait(0.5)
         assert contest_messages and "contest_paused" in contest_messages[0]["kinds"]
+
+        status, _ = api(marking_url, "DELETE", f"/api/v1/contests/DEMO-EA/display-links/{link_id}", None, admin)
+        assert status == 200
+        deadline = time.monotonic() + 10
+        while screen.connected and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not screen.connected, "the revoked screen on the other process stayed connected"
     finally:
-        screen.disconnect()
+        if screen.connected:
+            screen.disconnect()

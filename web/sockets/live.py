@@ -43,9 +43,14 @@ class LiveNamespace(Namespace):
         if principal.role == "display":
             join_room(f"display-link:{principal.ident}")  # so that revoking the link can cut it off
 
+    def display_links(self) -> set[int]:
+        """The display links this process's screens are signed in with."""
+        return {p.ident for p in list(self.principals.values()) if p.role == "display"}
+
     def drop_display(self, link_id: int) -> None:
         """Disconnect this process's screens signed in with a revoked link (they cannot reconnect:
-        the link is refused at connect). Other processes drop theirs when told the same way."""
+        the link is refused at connect). Other processes find the revocation in the database when
+        they next look at the log (``Publisher``'s poll) and drop theirs."""
         manager = self.socketio.server.manager
         for sid, _ in list(manager.get_participants(NAMESPACE, f"display-link:{link_id}")):
             self.socketio.server.disconnect(sid, namespace=NAMESPACE)
