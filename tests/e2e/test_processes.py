@@ -12,6 +12,8 @@ import threading
 import time
 import urllib.request
 import uuid
+from concurrent.futures import ThreadPoolExecutor
+from typing import NamedTuple
 
 import pytest
 import socketio
@@ -23,6 +25,15 @@ from tests.conftest import REDIS_URL, fresh_postgres_schema, redis_or_skip
 
 from .conftest import ROOT, _free_port, api, sign_in
 from .test_live_pages import open_measurement
+
+
+class Processes(NamedTuple):
+    screen_url: str  # process A
+    marking_url: str  # process B
+    link_id: int
+    display: str
+    servers: list  # the two Popen objects, A then B
+    database_url: str
 
 
 def _start(env: dict) -> tuple[subprocess.Popen, str]:
@@ -59,7 +70,7 @@ def two_processes():
         engine.dispose()
         servers = [_start(env), _start(env)]
         try:
-            yield servers[0][1], servers[1][1], display
+            yield Processes(servers[0][1], servers[1][1], display[0], display[1], [s for s, _ in servers], url)
         finally:
             for server, _ in servers:
                 server.terminate()
@@ -68,7 +79,7 @@ def two_processes():
 
 
 def test_a_screen_on_one_process_follows_marks_and_commands_accepted_by_another(two_processes):
-    screen_url, marking_url, (link_id, display) = two_processes
+    screen_url, marking_url, link_id, display = two_processes[:4]
     deltas, contest_messages, arrived = [], [], threading.Event()
     screen = socketio.Client(reconnection=False)
     screen.on("delta", lambda message: (deltas.append(message), arrived.set()), namespace="/live")
@@ -113,3 +124,81 @@ def test_a_screen_on_one_process_follows_marks_and_commands_accepted_by_another(
     finally:
         if screen.connected:
             screen.disconnect()
+
+
+def test_a_process_killed_mid_burst_loses_no_acknowledged_mark_and_the_other_serves_on(two_processes):
+    """Four tablets send a burst of deductions to process B, which is killed (SIGKILL) mid-burst with
+    requests in flight. Their outboxes resend what got no answer to process A with the same keys. Every acknowledged command
+    is in the log exactly once, every resent one landed once, and a screen on A shows exactly
+    A's board."""
+    screen_url, marking_url, _, display, servers, database_url = two_processes
+    state = {"seq": None, "rows": {}}
+
+    def apply(delta):
+        if delta["from_seq"] != state["seq"]:
+            return  # not made for this position: the resume at the end catches up
+        sent = {row["id"] for row in delta["rows"]}
+        for ident, row in list(state["rows"].items()):
+            if ident not in sent:
+                rank = next((row["rank"] + by for first, last, by in delta["shifts"] if first <= row["rank"] <= last),
+                            row["rank"])
+                state["rows"][ident] = {**row, "rank": rank}
+        for row in delta["rows"]:
+            state["rows"][row["id"]] = row
+        state["seq"] = delta["seq"]
+
+    screen = socketio.Client(reconnection=False)
+    screen.on("delta", apply, namespace="/live")
+    screen.connect(screen_url, namespaces=["/live"], auth={"display": display}, transports=["websocket"])
+    joined = screen.call("join", {"contest": "DEMO-EA", "scope": "contest"}, namespace="/live", timeout=30)
+    state["seq"], state["rows"] = joined["seq"], {row["id"]: row for row in joined["snapshot"]["rows"]}
+
+    token = sign_in(marking_url, "referee", "HZ-R2", DEMO_REFEREE_PIN)
+    prefix = f"kill-{uuid.uuid4().hex[:8]}"
+    keys = [f"{prefix}-{n}" for n in range(40)]
+    bodies = [{"contestant": "HZ004", "deduction": "SAFETY", "note": f"第{n}次", "idempotency_key": key}
+              for n, key in enumerate(keys)]
+    acknowledged, unanswered, lock = set(), [], threading.Lock()
+
+    def send(body):
+        try:
+            status, _ = api(marking_url, "POST", "/api/v1/contests/DEMO-EA/deductions", body, token)
+        except OSError:
+            status = None  # the connection died with the process: no answer
+        with lock:
+            if status == 201:
+                acknowledged.add(body["idempotency_key"])
+                if len(acknowledged) == 15:
+                    servers[1].kill()  # SIGKILL while the other tablets' requests are in flight
+            else:
+                unanswered.append(body)
+
+    with ThreadPoolExecutor(4) as tablets:  # four tablets marking at once
+        list(tablets.map(send, bodies))
+    assert len(acknowledged) >= 15 and unanswered, (len(acknowledged), len(unanswered))
+    assert acknowledged.isdisjoint(body["idempotency_key"] for body in unanswered)
+
+    other = sign_in(screen_url, "referee", "HZ-R2", DEMO_REFEREE_PIN)
+    for body in unanswered:  # the outbox, now talking to the process that is left
+        status, answer = api(screen_url, "POST", "/api/v1/contests/DEMO-EA/deductions", body, other)
+        assert status in (200, 201), answer
+
+    engine = make_engine(database_url)
+    with engine.connect() as connection:
+        counts = dict(connection.execute(
+            text("SELECT command_key, COUNT(*) FROM contest_events WHERE command_key LIKE :prefix GROUP BY command_key"),
+            {"prefix": prefix + "-%"}).all())
+    engine.dispose()
+    assert acknowledged <= set(counts) and set(counts) == set(keys)
+    assert all(count == 1 for count in counts.values())
+
+    deadline = time.monotonic() + 10
+    while True:
+        _, board = api(screen_url, "GET", "/api/v1/contests/DEMO-EA/board")
+        if state["seq"] == board["seq"] or time.monotonic() > deadline:
+            break
+        time.sleep(0.3)
+    screen.disconnect()
+    assert state["seq"] == board["seq"], "the screen did not follow the resent marks on its own process"
+    shown = {row["ticket_no"]: (row["rank"], row["total"]) for row in state["rows"].values()}
+    assert shown == {row["ticket_no"]: (row["rank"], row["total"]) for row in board["rows"]}
