@@ -131,3 +131,19 @@ def display_token(server: LiveServer, contest: str, site: str | None = None) -> 
         if site is None:
             return db.execute(query + "d.site_id IS NULL", (contest,)).fetchone()[0]
         return db.execute(query + "s.code = ?", (contest, site)).fetchone()[0]
+
+
+def apply_delta(state: dict, delta: dict) -> None:
+    """What a big screen does with a delta (``web/static/js/live.js``): only at its ``from_seq``;
+    rows not sent move by the runs of old ranks, rows sent replace their old selves."""
+    if delta["from_seq"] != state["seq"]:
+        return  # not made for this position: a resume catches up
+    sent = {row["id"] for row in delta["rows"]}
+    for ident, row in list(state["rows"].items()):
+        if ident not in sent:
+            rank = next((row["rank"] + by for first, last, by in delta["shifts"] if first <= row["rank"] <= last),
+                        row["rank"])
+            state["rows"][ident] = {**row, "rank": rank}
+    for row in delta["rows"]:
+        state["rows"][row["id"]] = row
+    state["seq"] = delta["seq"]

@@ -13,7 +13,7 @@ import socketio
 
 from competition.demo import DEMO_REFEREE_PIN
 
-from .conftest import api, display_token, sign_in
+from .conftest import api, apply_delta, display_token, sign_in
 
 
 def raw_post(base: str, path: str, body: dict, token: str, *, read: bool) -> int | None:
@@ -43,17 +43,7 @@ def test_killed_connections_mid_burst_lose_no_acknowledged_deduction_and_count_n
     state = {"seq": None, "rows": {}}
 
     def apply(delta):
-        if delta["from_seq"] != state["seq"]:
-            return  # not made for this position: the resume below catches up
-        sent = {row["id"] for row in delta["rows"]}
-        for ident, row in list(state["rows"].items()):  # rows not sent move by the runs of old ranks
-            if ident not in sent:
-                rank = next((row["rank"] + by for first, last, by in delta["shifts"] if first <= row["rank"] <= last),
-                            row["rank"])
-                state["rows"][ident] = {**row, "rank": rank}
-        for row in delta["rows"]:
-            state["rows"][row["id"]] = row
-        state["seq"] = delta["seq"]
+        apply_delta(state, delta)
 
     screen.on("delta", apply, namespace="/live")
     screen.connect(live_server, namespaces=["/live"], auth={"display": display_token(live_server, "DEMO-EA")},

@@ -23,7 +23,7 @@ from competition.demo import DEMO_ADMIN, DEMO_REFEREE_PIN
 from profiles.db import make_engine
 from tests.conftest import REDIS_URL, fresh_postgres_schema, redis_or_skip
 
-from .conftest import ROOT, _free_port, api, sign_in
+from .conftest import ROOT, _free_port, api, apply_delta, sign_in
 from .test_live_pages import open_measurement
 
 
@@ -135,17 +135,7 @@ def test_a_process_killed_mid_burst_loses_no_acknowledged_mark_and_the_other_ser
     state = {"seq": None, "rows": {}}
 
     def apply(delta):
-        if delta["from_seq"] != state["seq"]:
-            return  # not made for this position: the resume at the end catches up
-        sent = {row["id"] for row in delta["rows"]}
-        for ident, row in list(state["rows"].items()):
-            if ident not in sent:
-                rank = next((row["rank"] + by for first, last, by in delta["shifts"] if first <= row["rank"] <= last),
-                            row["rank"])
-                state["rows"][ident] = {**row, "rank": rank}
-        for row in delta["rows"]:
-            state["rows"][row["id"]] = row
-        state["seq"] = delta["seq"]
+        apply_delta(state, delta)
 
     screen = socketio.Client(reconnection=False)
     screen.on("delta", apply, namespace="/live")
