@@ -70,6 +70,7 @@ class JudgementMarks:
     ratings: list[tuple[int, int, str, int]]  # (contestant, referee, aspect, score)
     sites: dict[int, int]  # contestant → site
     scale_max: dict[str, int]  # judgement aspect → its top level
+    seq: int = 0  # the log position they stand at
 
 
 def judgement_marks(projection: ContestProjection) -> JudgementMarks:
@@ -81,7 +82,8 @@ def judgement_marks(projection: ContestProjection) -> JudgementMarks:
                for ident, state in sorted(projection.states.items())
                for code, panel in sorted(state.panels.items()) if code in tops
                for referee, score in sorted(panel.items())]
-    return JudgementMarks(ratings, {ident: entry.site_id for ident, entry in projection.entries.items()}, tops)
+    return JudgementMarks(ratings, {ident: entry.site_id for ident, entry in projection.entries.items()}, tops,
+                          projection.seq)
 
 
 def severity_report(session: Session, contest_id: int, marks: JudgementMarks, roster: dict[int, RosterEntry], *,

@@ -96,3 +96,21 @@ def test_a_fit_runs_in_gevents_thread_pool_and_its_refusal_comes_back_as_raised(
     app.config["SOCKETIO_ASYNC_MODE"] = "threading"
     with app.app_context():
         assert off_the_loop(threading.get_ident) == threading.get_ident()
+
+
+def test_a_report_is_kept_until_the_log_moves(demo_app, client, monkeypatch):
+    from scoring_rules import mfrm
+
+    fits = []
+    real = mfrm.fit
+    monkeypatch.setattr(mfrm, "fit", lambda *args, **kwargs: fits.append(1) or real(*args, **kwargs))
+    admin = bearer(token_for(client, "admin", *DEMO_ADMIN, contest=None))
+    first = client.get(f"{EA}/severity?assume_equal_sites=true", headers=admin).get_json()
+    again = client.get(f"{EA}/severity?assume_equal_sites=true", headers=admin).get_json()
+    assert first == again and len(fits) == 1
+    referee = bearer(token_for(client, "referee", "HZ-R2", DEMO_REFEREE_PIN))
+    deduction = client.post(f"{EA}/deductions", headers=referee, json={
+        "contestant": "HZ004", "deduction": "SAFETY", "note": "", "idempotency_key": "moves-the-log"})
+    assert deduction.status_code == 201
+    client.get(f"{EA}/severity?assume_equal_sites=true", headers=admin)
+    assert len(fits) == 2

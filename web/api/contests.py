@@ -116,10 +116,23 @@ class Severity(MethodView):
         return contest_severity(contest.id, assume_equal_sites=query["assume_equal_sites"])
 
 
+SEVERITY_REPORTS_KEPT = 16
+
+
 def contest_severity(contest_id: int, *, assume_equal_sites: bool) -> SeverityReport:
-    """The severity report of a contest as it stands (the API and the console page)."""
+    """The severity report of a contest as it stands (the API and the console page). A fit takes
+    about a second for a 20-city contest, so a report is kept until the log or the roster moves."""
     session = db().session
     roster = load_roster(session, contest_id)
     with read_projection(contest_id) as projection:
         marks = judgement_marks(projection)  # copied under the cache's lock; fitted after it
-    return severity_report(session, contest_id, marks, roster, assume_equal_sites=assume_equal_sites, run=off_the_loop)
+    kept = current_app.extensions.setdefault("jx_severity_reports", {})
+    key = (contest_id, marks.seq, len(marks.sites), len(roster), assume_equal_sites)
+    report = kept.get(key)
+    if report is None:
+        report = severity_report(session, contest_id, marks, roster, assume_equal_sites=assume_equal_sites,
+                                 run=off_the_loop)
+        kept[key] = report
+        while len(kept) > SEVERITY_REPORTS_KEPT:
+            kept.pop(next(iter(kept)))
+    return report
