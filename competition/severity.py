@@ -13,8 +13,8 @@ Reads the projection (what the log says now) and the roster; writes nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
 from statistics import fmean
+from typing import Callable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -101,11 +101,11 @@ def severity_report(session: Session, contest_id: int, marks: JudgementMarks, ro
     # One rating scale when every aspect has the same levels (small panels rarely use every level
     # of every aspect); otherwise each aspect its own steps.
     steps_by = None if len(tops) == 1 else "aspect"
+    persons, referee_ids, aspect_codes, scores = zip(*ratings)
     try:
-        fit = (run or _call)(mfrm.fit, [r[0] for r in ratings], {"referee": [r[1] for r in ratings], "aspect": [r[2] for r in ratings]},
-                       [r[3] for r in ratings], steps_by=steps_by, severity_facet="referee",
-                       max_score=tops.pop() if steps_by is None else marks.scale_max,
-                       assume_equal_groups=assume_equal_sites)
+        fit = (run or _call)(mfrm.fit, persons, {"referee": referee_ids, "aspect": aspect_codes}, scores,
+                             steps_by=steps_by, severity_facet="referee", assume_equal_groups=assume_equal_sites,
+                             max_score=tops.pop() if steps_by is None else marks.scale_max)
     except mfrm.DisconnectedDesign as refused:
         groups = "; ".join(_describe(elements, referees, site_codes) for elements, _ in refused.groups)
         raise InvalidState(f"the referees fall into {len(refused.groups)} groups that never rated the same contestant "
@@ -126,8 +126,7 @@ def severity_report(session: Session, contest_id: int, marks: JudgementMarks, ro
             observed=fmean(score for _, score in given),
             fair=fmean(fit.fair_score(ident, {"aspect": code}) for code, _ in given),
             ability=person.estimate, se=person.se))
-    severities = [RefereeSeverity(ident, referees[ident].code if ident in referees else str(ident),
-                                  referees[ident].name if ident in referees else "",
+    severities = [RefereeSeverity(ident, _code(referees, ident), referees[ident].name if ident in referees else "",
                                   referees[ident].site_id if ident in referees else None,
                                   m.estimate, m.se, m.infit, m.outfit, m.count)
                   for ident, m in fit.facets["referee"].items()]
@@ -137,8 +136,12 @@ def severity_report(session: Session, contest_id: int, marks: JudgementMarks, ro
         aspects={code: m.estimate for code, m in fit.facets["aspect"].items()},
         thresholds=fit.thresholds[None] if steps_by is None else dict(fit.thresholds),
         ratings=len(ratings),
-        assumed_equal_groups=[sorted(referees[e].code if e in referees else str(e) for e in elements)
-                              for elements, _ in fit.groups])
+        assumed_equal_groups=[sorted(_code(referees, e) for e in elements) for elements, _ in fit.groups])
+
+
+def _code(referees: dict[int, Referee], ident: int) -> str:
+    """A referee's code (a referee deleted since their marks: their id)."""
+    return referees[ident].code if ident in referees else str(ident)
 
 
 def _call(function: Callable, *args, **kwargs):
@@ -147,5 +150,5 @@ def _call(function: Callable, *args, **kwargs):
 
 def _describe(elements: list[int], referees: dict[int, Referee], site_codes: dict[int, str]) -> str:
     sites = sorted({site_codes.get(referees[e].site_id, "chief") for e in elements if e in referees})
-    codes = [referees[e].code if e in referees else str(e) for e in elements]
+    codes = [_code(referees, e) for e in elements]
     return f"site {', '.join(sites)}: {', '.join(codes[:6])}{' …' if len(codes) > 6 else ''}"

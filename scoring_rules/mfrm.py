@@ -12,8 +12,9 @@ measures sum to zero, and so do each set of thresholds.
 
 Estimation is marginal maximum likelihood, as TAM's ``tam.mml.mfr`` does: abilities follow a
 normal distribution whose mean and spread are estimated with the facets, integrated over on a fine
-grid (0.1 logit), so contestants with every rating at the top or bottom need no special case. Persons then get expected a-posteriori measures. The gradient is exact, the optimiser is
-scipy's L-BFGS. Published estimates of a 21-rater study are reproduced in the tests.
+grid (0.1 logit), so contestants with every rating at the top or bottom need no special case.
+Persons then get expected a-posteriori measures. The gradient is exact, the optimiser is scipy's
+L-BFGS. Published estimates of a 21-rater study are reproduced in the tests.
 
 Severity can only be told from ability where the same people are judged by different referees.
 When referees and contestants fall apart into groups that share no rating (every site judging
@@ -33,6 +34,9 @@ import networkx as nx
 import numpy as np
 from scipy.optimize import minimize
 from scipy.sparse import csr_matrix
+
+
+_RESTARTS = 5  # L-BFGS runs, each from where the last stopped, before a fit is called unconverged
 
 
 class DesignError(ValueError):
@@ -113,7 +117,8 @@ def fit(persons: Sequence[Hashable], facets: Mapping[str, Sequence[Hashable]], s
     ``max_score``: the top category, one for all or per element of ``steps_by``.
     ``steps_by``: None for one rating scale, or the facet whose elements each have their own
     thresholds (partial credit). ``severity_facet``: the facet whose connectedness through
-    persons is checked (default: every facet but ``steps_by``)."""
+    persons is checked (default: every facet but ``steps_by``). ``quadrature``: the ability nodes
+    (default a 0.1-logit grid over ±12; ``numpy.linspace(-6, 6, 21)`` is TAM's)."""
     scores = np.asarray(scores, dtype=np.int64)
     count = len(scores)
     if count == 0:
@@ -171,9 +176,6 @@ def fit(persons: Sequence[Hashable], facets: Mapping[str, Sequence[Hashable]], s
                            {name: ids for name, (_, ids) in facet_codes.items()}, group_ids, steps_by, groups)
 
 
-_RESTARTS = 5
-
-
 def _codes(column: Sequence[Hashable]) -> tuple[np.ndarray, list]:
     """Dense codes 0..k-1 for a column's values, in sorted order where they sort."""
     values = list(dict.fromkeys(column))
@@ -204,7 +206,7 @@ def _check_connected(person_codes, person_ids, facet_codes, checked: list[str], 
         codes, ids = facet_codes[name]
         graph = nx.Graph()
         graph.add_nodes_from(("e", e) for e in range(len(ids)))
-        graph.add_edges_from(zip(map(lambda e: ("e", e), codes.tolist()), map(lambda p: ("p", p), person_codes.tolist())))
+        graph.add_edges_from((("e", e), ("p", p)) for e, p in zip(codes.tolist(), person_codes.tolist()))
         parts = list(nx.connected_components(graph))
         if len(parts) > 1:
             groups = sorted(([ids[e] for kind, e in sorted(part) if kind == "e"],
