@@ -64,6 +64,7 @@ test: setup browser-deps
 bench: setup
 	$(PY) bench/replay.py
 	$(PY) bench/board_update.py
+	$(PY) bench/mark_cpu.py
 	$(PY) bench/live.py
 	$(PY) bench/severity.py
 	$(PY) bench/profiles.py

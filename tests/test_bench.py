@@ -60,3 +60,9 @@ def test_severity_benchmark_prints_the_fit_against_a_bincount_baseline_and_the_r
     out = run("severity.py", "--sites", "3", "--per-site", "12", "--aspects", "4", "--repeat", "1")
     assert "MFRM fit (marginal ML" in out and "baseline: each referee's mean score (bincount)" in out
     assert "severity recovered: correlation with the truth" in out
+
+
+def test_mark_cpu_benchmark_prints_a_mark_against_the_cheapest_authenticated_request():
+    out = run("mark_cpu.py", "--marks", "20", "--tablets", "20")
+    assert "POST /marks" in out and "baseline: GET /api/v1/time with the same token" in out
+    assert "the framework's floor" in out
